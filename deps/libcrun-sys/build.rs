@@ -1,0 +1,199 @@
+//! Builds the static libcrun from the patched tree that `deps/crun/fetch.sh`
+//! produced, generates bindings for its public API and links it.
+//!
+//! The C build lives in `<target>/crun-build` (shared by every profile, so a
+//! debug test build and a release bench build compile crun once) and is redone
+//! only when the fetched tree's stamp (tarball sha256 + patch series digest)
+//! or the configure flags change. The `crun` binary is built next to the
+//! library from the very same objects, for side-by-side benchmarks.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CONFIGURE_FLAGS: &[&str] = &[
+    "--enable-embedded-yajl",
+    "--disable-criu",
+    "--with-pic",
+    "--disable-shared",
+    "--enable-static",
+];
+
+const PKG_CONFIG_LIBS: &[(&str, &str)] = &[
+    ("libseccomp", "libseccomp-dev"),
+    ("libcap", "libcap-dev"),
+    ("libsystemd", "libsystemd-dev"),
+];
+
+fn fail(msg: &str) -> ! {
+    // cargo shows build-script panics with their message; keep it one line.
+    panic!("{msg}");
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| fail(&format!("libcrun-sys: cannot run {what}: {e}")));
+    if !status.success() {
+        fail(&format!(
+            "libcrun-sys: {what} failed ({status}); see the output above"
+        ));
+    }
+}
+
+fn target_dir(out_dir: &Path) -> PathBuf {
+    if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // OUT_DIR is <target>[/<triple>]/<profile>/build/<pkg>-<hash>/out
+    out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|b| b.parent())
+        .and_then(|profile| profile.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| out_dir.to_path_buf())
+}
+
+fn check_dev_packages() {
+    for (lib, pkg) in PKG_CONFIG_LIBS {
+        let ok = Command::new("pkg-config")
+            .args(["--exists", lib])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok {
+            fail(&format!(
+                "libcrun-sys: {lib} not found by pkg-config; run `scripts/install-deps` (installs {pkg})"
+            ));
+        }
+    }
+}
+
+fn build_libcrun(src: &Path, build: &Path, stamp: &str) {
+    let stamp_file = build.join(".stockade-build-stamp");
+    if fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp) {
+        return;
+    }
+    if build.exists() {
+        fs::remove_dir_all(build).expect("remove stale crun build dir");
+    }
+    fs::create_dir_all(build.parent().unwrap()).expect("create target dir");
+    run(
+        Command::new("cp").arg("-a").arg(src).arg(build),
+        "copying the crun source tree",
+    );
+    let jobs = env::var("NUM_JOBS").unwrap_or_else(|_| "2".into());
+    run(
+        Command::new("./configure")
+            .args(CONFIGURE_FLAGS)
+            .env("CFLAGS", "-O2 -g")
+            .current_dir(build),
+        "crun ./configure",
+    );
+    // `make libcrun.la` alone fails in a fresh tree: the version header and
+    // the embedded libocispec/yajl must be built first.
+    run(
+        Command::new("make").arg("git-version.h").current_dir(build),
+        "make git-version.h",
+    );
+    run(
+        Command::new("make")
+            .args(["-j", &jobs, "-C", "libocispec"])
+            .current_dir(build),
+        "make -C libocispec",
+    );
+    run(
+        Command::new("make")
+            .args(["-j", &jobs, "libcrun.la", "crun"])
+            .current_dir(build),
+        "make libcrun.la crun",
+    );
+    fs::write(&stamp_file, stamp).expect("write build stamp");
+}
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let src = env::var_os("STOCKADE_CRUN_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../crun/src"));
+    let src_stamp_file = src.join(".stockade-stamp");
+    println!("cargo:rerun-if-env-changed=STOCKADE_CRUN_SRC");
+    println!("cargo:rerun-if-changed={}", src_stamp_file.display());
+    println!("cargo:rerun-if-changed=wrapper.h");
+
+    let src_stamp = fs::read_to_string(&src_stamp_file).unwrap_or_else(|_| {
+        fail(&format!(
+            "libcrun-sys: crun source not found at {}; run `deps/crun/fetch.sh`",
+            src.display()
+        ))
+    });
+    check_dev_packages();
+
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let build = target_dir(&out_dir).join("crun-build");
+    let stamp = format!("{} {}", src_stamp.trim(), CONFIGURE_FLAGS.join(" "));
+
+    // Two cargo builds (e.g. `cargo test` and `cargo build --release`) share
+    // the C build directory; serialise them.
+    fs::create_dir_all(build.parent().unwrap()).expect("create target dir");
+    let lock = fs::File::create(build.with_extension("lock")).expect("create crun build lock");
+    lock.lock().expect("lock crun build dir");
+    build_libcrun(&src, &build, &stamp);
+
+    let libs = build.join(".libs");
+    println!("cargo:rustc-link-search=native={}", libs.display());
+    println!("cargo:rustc-link-lib=static=crun");
+    for lib in ["seccomp", "cap", "systemd"] {
+        println!("cargo:rustc-link-lib=dylib={lib}");
+    }
+    // Exposed to dependents as DEP_CRUN_BUILD_DIR (bench finds the crun binary there).
+    println!("cargo:build_dir={}", build.display());
+
+    let version = fs::read_to_string(manifest.join("../crun/VERSION"))
+        .ok()
+        .and_then(|v| {
+            v.lines()
+                .find_map(|l| l.strip_prefix("CRUN_VERSION=").map(str::to_owned))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=LIBCRUN_VERSION={version}");
+    println!("cargo:rerun-if-changed=../crun/VERSION");
+
+    let bindings = bindgen::Builder::default()
+        .header(manifest.join("wrapper.h").to_string_lossy())
+        .clang_arg(format!("-I{}", build.display()))
+        .clang_arg(format!("-I{}", build.join("src/libcrun").display()))
+        .clang_arg(format!("-I{}", build.join("src").display()))
+        .clang_arg(format!("-I{}", build.join("libocispec/src").display()))
+        .clang_arg(format!(
+            "-I{}",
+            build.join("libocispec/yajl/src/headers").display()
+        ))
+        .allowlist_function("libcrun_.*")
+        .allowlist_function("crun_set_output_handler")
+        .allowlist_function("yajl_tree_parse")
+        .allowlist_function("yajl_tree_free")
+        .allowlist_function("make_runtime_spec_schema_config_schema_process")
+        .allowlist_function("free_runtime_spec_schema_config_schema_process")
+        .allowlist_type("libcrun_.*")
+        .allowlist_type("features_info_s")
+        .allowlist_type("runtime_spec_schema_config_schema")
+        .allowlist_var("LIBCRUN_.*")
+        .opaque_type("runtime_spec_schema_config_schema")
+        .opaque_type("string_map")
+        .opaque_type("custom_handler_manager_s")
+        .opaque_type("_IO_FILE")
+        .derive_default(true)
+        .layout_tests(false)
+        .generate()
+        .unwrap_or_else(|e| {
+            fail(&format!(
+                "libcrun-sys: bindgen failed ({e}); run `scripts/install-deps` (installs libclang-dev)"
+            ))
+        });
+    bindings
+        .write_to_file(out_dir.join("bindings.rs"))
+        .expect("write bindings.rs");
+}

@@ -1,4 +1,14 @@
-//! stockade: an OCI runtime. The CLI (`cli`, `commands`) is thin; the work is
-//! done by the bundle front end (`bundle`) and a backend (`backend`).
+//! stockade: an OCI runtime. The CLI (`cli` parses, `commands` dispatches) is
+//! thin; the work is done by the bundle front end (`bundle`) and a backend.
+//! Data flows one way: cli → commands → bundle → backend.
 
+pub mod backend;
 pub mod bundle;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod features;
+pub mod id;
+pub mod log;
+pub mod signal;
+pub mod sys;

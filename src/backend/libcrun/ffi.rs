@@ -1,0 +1,477 @@
+//! Safe wrappers over the libcrun C API: the only `unsafe` code of the Linux
+//! backend. Every wrapper copies what it needs out of C memory and releases
+//! the C objects before returning, so nothing above this file sees a pointer.
+
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ptr;
+
+use libcrun_sys as sys;
+
+/// A libcrun failure: its message and the errno it carried (0 if none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrunError {
+    pub status: i32,
+    pub msg: String,
+}
+
+impl std::fmt::Display for CrunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.status > 0 {
+            let errno = std::io::Error::from_raw_os_error(self.status);
+            write!(f, "{}: {}", self.msg, strip_os_suffix(&errno.to_string()))
+        } else {
+            f.write_str(&self.msg)
+        }
+    }
+}
+
+/// `io::Error` appends " (os error N)"; libcrun's users expect plain strerror.
+fn strip_os_suffix(s: &str) -> &str {
+    s.rfind(" (os error ").map_or(s, |i| &s[..i])
+}
+
+pub type Result<T> = std::result::Result<T, CrunError>;
+
+fn cstring(s: &str) -> CString {
+    // Interior NULs cannot come from argv or JSON text we produced; map them
+    // to an empty string rather than panicking.
+    CString::new(s).unwrap_or_default()
+}
+
+/// Turn a libcrun return code + error object into a Result, releasing the object.
+fn check(ret: c_int, mut err: sys::libcrun_error_t) -> Result<c_int> {
+    if ret >= 0 {
+        return Ok(ret);
+    }
+    if err.is_null() {
+        return Err(CrunError {
+            status: 0,
+            msg: format!("libcrun failed with code {ret}"),
+        });
+    }
+    // SAFETY: libcrun set `err` to a valid heap object on failure; we copy it and release it once.
+    let out = unsafe {
+        let e = &*err;
+        let msg = if e.msg.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(e.msg).to_string_lossy().into_owned()
+        };
+        let status = e.status;
+        sys::libcrun_error_release(&mut err);
+        CrunError { status, msg }
+    };
+    Err(out)
+}
+
+/// The inputs of one libcrun call; owns the C strings the context points to.
+#[derive(Default)]
+pub struct ContextArgs {
+    pub state_root: String,
+    pub id: String,
+    pub bundle: Option<String>,
+    pub console_socket: Option<String>,
+    pub pid_file: Option<String>,
+    pub notify_socket: Option<String>,
+    pub preserve_fds: i32,
+    pub listen_fds: i32,
+    pub systemd_cgroup: bool,
+    pub detach: bool,
+    pub no_new_keyring: bool,
+    pub force_no_cgroup: bool,
+    pub no_pivot: bool,
+}
+
+pub struct Context {
+    raw: sys::libcrun_context_t,
+    _strings: Vec<CString>,
+}
+
+impl Context {
+    pub fn new(a: &ContextArgs) -> Self {
+        let mut strings = Vec::new();
+        let mut keep = |s: &str| {
+            let c = cstring(s);
+            let p = c.as_ptr();
+            strings.push(c);
+            p
+        };
+        let state_root = keep(&a.state_root);
+        let id = keep(&a.id);
+        let bundle = a.bundle.as_deref().map_or(ptr::null(), &mut keep);
+        let console_socket = a.console_socket.as_deref().map_or(ptr::null(), &mut keep);
+        let pid_file = a.pid_file.as_deref().map_or(ptr::null(), &mut keep);
+        let notify_socket = a.notify_socket.as_deref().map_or(ptr::null(), &mut keep);
+        let raw = sys::libcrun_context_t {
+            state_root,
+            id,
+            bundle,
+            console_socket,
+            pid_file,
+            notify_socket,
+            preserve_fds: a.preserve_fds,
+            listen_fds: a.listen_fds,
+            fifo_exec_wait_fd: -1,
+            systemd_cgroup: a.systemd_cgroup,
+            detach: a.detach,
+            no_new_keyring: a.no_new_keyring,
+            force_no_cgroup: a.force_no_cgroup,
+            no_pivot: a.no_pivot,
+            ..Default::default()
+        };
+        // Moving a CString does not move its heap buffer, so the pointers stay valid.
+        Context {
+            raw,
+            _strings: strings,
+        }
+    }
+
+    fn id(&self) -> *const c_char {
+        self.raw.id
+    }
+}
+
+/// A parsed container configuration owned by libcrun.
+pub struct Container(*mut sys::libcrun_container_t);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from libcrun_container_load_from_memory and is freed once.
+        unsafe { sys::libcrun_container_free(self.0) }
+    }
+}
+
+pub fn load_from_memory(json: &str) -> Result<Container> {
+    let text = cstring(json);
+    let mut err: sys::libcrun_error_t = ptr::null_mut();
+    // SAFETY: `text` is a valid NUL-terminated string that libcrun copies.
+    let c = unsafe { sys::libcrun_container_load_from_memory(text.as_ptr(), &mut err) };
+    if c.is_null() {
+        check(-1, err)?;
+    }
+    Ok(Container(c))
+}
+
+pub fn create(ctx: &mut Context, c: &Container) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: ctx and c are valid for the call; libcrun does not keep them after returning.
+    check(
+        unsafe { sys::libcrun_container_create(&mut ctx.raw, c.0, 0, &mut err) },
+        err,
+    )
+    .map(drop)
+}
+
+/// Runs in the foreground (or detached); returns the container's exit status.
+pub fn run(ctx: &mut Context, c: &Container, keep: bool) -> Result<i32> {
+    let mut err = ptr::null_mut();
+    let opts = if keep {
+        sys::LIBCRUN_RUN_OPTIONS_KEEP
+    } else {
+        0
+    };
+    // SAFETY: as for create.
+    check(
+        unsafe { sys::libcrun_container_run(&mut ctx.raw, c.0, opts as _, &mut err) },
+        err,
+    )
+}
+
+pub fn start(ctx: &mut Context) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: the context and its id string outlive the call.
+    check(
+        unsafe { sys::libcrun_container_start(&mut ctx.raw, ctx.id(), &mut err) },
+        err,
+    )
+    .map(drop)
+}
+
+pub fn kill(ctx: &mut Context, signal: &str, all: bool) -> Result<()> {
+    let sig = cstring(signal);
+    let mut err = ptr::null_mut();
+    // SAFETY: all pointers are valid NUL-terminated strings for the duration of the call.
+    let ret = unsafe {
+        if all {
+            sys::libcrun_container_killall(&mut ctx.raw, ctx.id(), sig.as_ptr(), &mut err)
+        } else {
+            sys::libcrun_container_kill(&mut ctx.raw, ctx.id(), sig.as_ptr(), &mut err)
+        }
+    };
+    check(ret, err).map(drop)
+}
+
+pub fn delete(ctx: &mut Context, force: bool) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: a NULL definition makes libcrun read the stored config itself.
+    check(
+        unsafe {
+            sys::libcrun_container_delete(&mut ctx.raw, ptr::null_mut(), ctx.id(), force, &mut err)
+        },
+        err,
+    )
+    .map(drop)
+}
+
+pub fn pause(ctx: &mut Context) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: valid context for the call.
+    check(
+        unsafe { sys::libcrun_container_pause(&mut ctx.raw, ctx.id(), &mut err) },
+        err,
+    )
+    .map(drop)
+}
+
+pub fn resume(ctx: &mut Context) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: valid context for the call.
+    check(
+        unsafe { sys::libcrun_container_unpause(&mut ctx.raw, ctx.id(), &mut err) },
+        err,
+    )
+    .map(drop)
+}
+
+pub fn update(ctx: &mut Context, resources_json: &str) -> Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: the buffer and its length describe valid memory for the call.
+    let ret = unsafe {
+        sys::libcrun_container_update(
+            &mut ctx.raw,
+            ctx.id(),
+            resources_json.as_ptr() as *const c_char,
+            resources_json.len(),
+            &mut err,
+        )
+    };
+    check(ret, err).map(drop)
+}
+
+/// Captures what a libcrun function writes to a `FILE *`.
+fn with_memstream(
+    f: impl FnOnce(*mut sys::FILE, &mut sys::libcrun_error_t) -> c_int,
+) -> Result<String> {
+    let mut buf: *mut c_char = ptr::null_mut();
+    let mut len: usize = 0;
+    // SAFETY: open_memstream stores its buffer pointer/size into our locals.
+    let stream = unsafe { libc::open_memstream(&mut buf, &mut len) };
+    if stream.is_null() {
+        return Err(CrunError {
+            status: std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+            msg: "open_memstream".into(),
+        });
+    }
+    let mut err = ptr::null_mut();
+    let ret = f(stream as *mut sys::FILE, &mut err);
+    // SAFETY: fclose flushes into `buf`, which we copy and then free exactly once.
+    let text = unsafe {
+        libc::fclose(stream);
+        let s = if buf.is_null() {
+            String::new()
+        } else {
+            String::from_utf8_lossy(std::slice::from_raw_parts(buf as *const u8, len)).into_owned()
+        };
+        libc::free(buf as *mut c_void);
+        s
+    };
+    check(ret, err)?;
+    Ok(text)
+}
+
+pub fn state(ctx: &mut Context) -> Result<String> {
+    let id = ctx.id();
+    // SAFETY: the stream is valid until with_memstream closes it.
+    with_memstream(|out, err| unsafe { sys::libcrun_container_state(&mut ctx.raw, id, out, err) })
+}
+
+pub fn spec(rootful: bool) -> Result<String> {
+    // SAFETY: the stream is valid until with_memstream closes it.
+    with_memstream(|out, err| unsafe { sys::libcrun_container_spec(rootful, out, err) })
+}
+
+pub fn read_pids(ctx: &mut Context, recurse: bool) -> Result<Vec<i32>> {
+    let mut pids: *mut libc::pid_t = ptr::null_mut();
+    let mut err = ptr::null_mut();
+    // SAFETY: libcrun allocates a 0-terminated pid array that we copy and free.
+    let ret = unsafe {
+        sys::libcrun_container_read_pids(&mut ctx.raw, ctx.id(), recurse, &mut pids, &mut err)
+    };
+    check(ret, err)?;
+    let mut out = Vec::new();
+    if !pids.is_null() {
+        // SAFETY: the array is terminated by a 0 entry (libcrun's convention).
+        unsafe {
+            let mut p = pids;
+            while *p != 0 {
+                out.push(*p);
+                p = p.add(1);
+            }
+            libc::free(pids as *mut c_void);
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of the containers under `state_root`.
+pub fn list(state_root: &str) -> Result<Vec<String>> {
+    let root = cstring(state_root);
+    let mut list: *mut sys::libcrun_container_list_t = ptr::null_mut();
+    let mut err = ptr::null_mut();
+    // SAFETY: libcrun allocates a linked list that we walk and free once.
+    let ret = unsafe { sys::libcrun_get_containers_list(&mut list, root.as_ptr(), &mut err) };
+    check(ret, err)?;
+    let mut ids = Vec::new();
+    // SAFETY: every node and its name are valid until libcrun_free_containers_list.
+    unsafe {
+        let mut n = list;
+        while !n.is_null() {
+            ids.push(CStr::from_ptr((*n).name).to_string_lossy().into_owned());
+            n = (*n).next;
+        }
+        sys::libcrun_free_containers_list(list);
+    }
+    Ok(ids)
+}
+
+/// What libcrun stores about a container besides its config.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub pid: i32,
+    pub bundle: String,
+    pub rootfs: String,
+    pub created: String,
+    pub owner: String,
+    /// created | running | paused | stopped, as libcrun computes it.
+    pub state: String,
+}
+
+fn opt_str(p: *const c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-null C strings from libcrun's status object are NUL-terminated.
+        unsafe { CStr::from_ptr(p).to_string_lossy().into_owned() }
+    }
+}
+
+pub fn read_status(state_root: &str, id: &str) -> Result<Status> {
+    let root = cstring(state_root);
+    let cid = cstring(id);
+    // SAFETY: zero is a valid initial value for this plain C struct.
+    let mut st: sys::libcrun_container_status_t = unsafe { std::mem::zeroed() };
+    let mut err = ptr::null_mut();
+    // SAFETY: the status struct is filled by libcrun and released with its own free function.
+    let ret = unsafe {
+        sys::libcrun_read_container_status(&mut st, root.as_ptr(), cid.as_ptr(), &mut err)
+    };
+    check(ret, err)?;
+    let mut state_ptr: *const c_char = ptr::null();
+    let mut running: c_int = 0;
+    let mut err = ptr::null_mut();
+    // SAFETY: `st` was filled above; the returned state string is static in libcrun.
+    let ret = unsafe {
+        sys::libcrun_get_container_state_string(
+            cid.as_ptr(),
+            &mut st,
+            root.as_ptr(),
+            &mut state_ptr,
+            &mut running,
+            &mut err,
+        )
+    };
+    let out = Status {
+        pid: st.pid,
+        bundle: opt_str(st.bundle),
+        rootfs: opt_str(st.rootfs),
+        created: opt_str(st.created),
+        owner: opt_str(st.owner),
+        state: opt_str(state_ptr),
+    };
+    // SAFETY: frees the strings libcrun allocated into `st`, once.
+    unsafe { sys::libcrun_free_container_status(&mut st) };
+    check(ret, err)?;
+    Ok(out)
+}
+
+/// Exec a process described by `process_json` (an OCI `process` object).
+pub fn exec(ctx: &mut Context, process_json: &str) -> Result<i32> {
+    let text = cstring(process_json);
+    let mut errbuf = [0 as c_char; 256];
+    // SAFETY: yajl parses a NUL-terminated buffer into a tree we free below.
+    let tree = unsafe { sys::yajl_tree_parse(text.as_ptr(), errbuf.as_mut_ptr(), errbuf.len()) };
+    if tree.is_null() {
+        // SAFETY: yajl wrote a NUL-terminated message into errbuf.
+        let msg = unsafe { CStr::from_ptr(errbuf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        return Err(CrunError {
+            status: 0,
+            msg: format!("invalid process JSON: {msg}"),
+        });
+    }
+    // SAFETY: zeroed parser context = default options, no error file.
+    let pctx: sys::parser_context = unsafe { std::mem::zeroed() };
+    let mut perr: sys::parser_error = ptr::null_mut();
+    // SAFETY: `tree` is a valid yajl tree; the result is owned by us.
+    let process =
+        unsafe { sys::make_runtime_spec_schema_config_schema_process(tree, &pctx, &mut perr) };
+    // SAFETY: the tree is no longer needed once converted.
+    unsafe { sys::yajl_tree_free(tree) };
+    if process.is_null() {
+        let msg = opt_str(perr);
+        // SAFETY: parser errors are malloc'd strings owned by the caller.
+        unsafe { libc::free(perr as *mut c_void) };
+        return Err(CrunError {
+            status: 0,
+            msg: format!("invalid process: {msg}"),
+        });
+    }
+    let mut opts = sys::libcrun_container_exec_options_s {
+        struct_size: std::mem::size_of::<sys::libcrun_container_exec_options_s>(),
+        process,
+        path: ptr::null(),
+        cgroup: ptr::null(),
+    };
+    let mut err = ptr::null_mut();
+    // SAFETY: opts points at a valid process for the duration of the call.
+    let ret = unsafe {
+        sys::libcrun_container_exec_with_options(&mut ctx.raw, ctx.id(), &mut opts, &mut err)
+    };
+    // SAFETY: libcrun does not take ownership of the process object.
+    unsafe { sys::free_runtime_spec_schema_config_schema_process(process) };
+    check(ret, err)
+}
+
+/// Receives every message libcrun logs (errno, text, verbosity 0=error 1=warning 2=debug).
+pub type OutputSink = fn(i32, &str, i32);
+
+static mut SINK: Option<OutputSink> = None;
+
+unsafe extern "C" fn output_trampoline(
+    errno_: c_int,
+    msg: *const c_char,
+    verbosity: c_int,
+    _arg: *mut c_void,
+) {
+    let text = opt_str(msg);
+    // SAFETY: SINK is written once, before any libcrun call, in a single-threaded process.
+    if let Some(sink) = unsafe { SINK } {
+        sink(errno_, &text, verbosity);
+    }
+}
+
+/// Route libcrun's log output to `sink` and set its verbosity.
+pub fn set_output(sink: OutputSink, verbosity: i32) {
+    // SAFETY: called once at start-up, before any libcrun call and before any thread exists.
+    unsafe {
+        SINK = Some(sink);
+        sys::crun_set_output_handler(Some(output_trampoline), ptr::null_mut());
+        sys::libcrun_set_verbosity(verbosity);
+    }
+}
+
+pub const VERBOSITY_ERROR: i32 = sys::LIBCRUN_VERBOSITY_ERROR as i32;
+pub const VERBOSITY_WARNING: i32 = sys::LIBCRUN_VERBOSITY_WARNING as i32;
+pub const VERBOSITY_DEBUG: i32 = sys::LIBCRUN_VERBOSITY_DEBUG as i32;
+pub const LIBCRUN_VERSION: &str = sys::LIBCRUN_VERSION;

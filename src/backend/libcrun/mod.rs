@@ -1,0 +1,300 @@
+//! The Linux backend: every OCI verb is one libcrun call made in this process
+//! (one short-lived process per verb, no threads — what libcrun requires).
+
+mod errors;
+pub mod ffi;
+pub mod process;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::bundle::Bundle;
+use crate::error::{Error, Result};
+use ffi::{Context, ContextArgs};
+
+pub use process::ExecRequest;
+
+/// Settings shared by every command (from the global flags).
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    pub root: PathBuf,
+    pub systemd_cgroup: bool,
+    pub force_no_cgroup: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CreateOptions {
+    pub pid_file: Option<PathBuf>,
+    pub console_socket: Option<PathBuf>,
+    pub preserve_fds: u32,
+    pub no_pivot: bool,
+    pub no_new_keyring: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ExecOptions {
+    pub pid_file: Option<PathBuf>,
+    pub console_socket: Option<PathBuf>,
+    pub preserve_fds: u32,
+    pub detach: bool,
+}
+
+/// One row of `list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    pub id: String,
+    pub pid: i32,
+    pub status: String,
+    pub bundle: String,
+    pub created: String,
+    pub owner: String,
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Sockets passed by systemd socket activation are preserved after the others.
+fn listen_fds() -> i32 {
+    std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Runtime {
+    fn args(&self, id: &str) -> ContextArgs {
+        ContextArgs {
+            state_root: path_str(&self.root),
+            id: id.to_string(),
+            systemd_cgroup: self.systemd_cgroup,
+            force_no_cgroup: self.force_no_cgroup,
+            notify_socket: std::env::var("NOTIFY_SOCKET").ok(),
+            ..Default::default()
+        }
+    }
+
+    fn ctx(&self, id: &str) -> Context {
+        Context::new(&self.args(id))
+    }
+
+    /// libcrun writes `status` last when creating and removes it first when deleting.
+    pub fn exists(&self, id: &str) -> bool {
+        self.root.join(id).join("status").exists()
+    }
+
+    fn require(&self, id: &str) -> Result<()> {
+        if self.exists(id) {
+            Ok(())
+        } else {
+            Err(Error::NotFound { id: id.to_string() })
+        }
+    }
+
+    fn creation_args(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<ContextArgs> {
+        if self.exists(id) {
+            return Err(Error::AlreadyExists { id: id.to_string() });
+        }
+        // Relative paths in the config (mount sources, hooks) resolve against
+        // the bundle, as with crun and runc.
+        std::env::set_current_dir(&bundle.dir).map_err(|e| {
+            Error::io(
+                format!("container `{id}`: chdir {}", bundle.dir.display()),
+                e,
+            )
+        })?;
+        let lfds = listen_fds();
+        Ok(ContextArgs {
+            bundle: Some(path_str(&bundle.dir)),
+            pid_file: o.pid_file.as_deref().map(path_str),
+            console_socket: o.console_socket.as_deref().map(path_str),
+            preserve_fds: o.preserve_fds as i32 + lfds,
+            listen_fds: lfds,
+            no_pivot: o.no_pivot,
+            no_new_keyring: o.no_new_keyring,
+            ..self.args(id)
+        })
+    }
+
+    pub fn create(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<()> {
+        let args = self.creation_args(id, bundle, o)?;
+        let container = ffi::load_from_memory(&bundle.to_json())
+            .map_err(|e| errors::describe("create", id, &e))?;
+        ffi::create(&mut Context::new(&args), &container)
+            .map_err(|e| errors::describe("create", id, &e))
+    }
+
+    /// Returns the container's exit status (0 when detached).
+    pub fn run(
+        &self,
+        id: &str,
+        bundle: &Bundle,
+        o: &CreateOptions,
+        detach: bool,
+        keep: bool,
+    ) -> Result<i32> {
+        let mut args = self.creation_args(id, bundle, o)?;
+        args.detach = detach;
+        let container = ffi::load_from_memory(&bundle.to_json())
+            .map_err(|e| errors::describe("run", id, &e))?;
+        ffi::run(&mut Context::new(&args), &container, keep)
+            .map_err(|e| errors::describe("run", id, &e))
+    }
+
+    pub fn start(&self, id: &str) -> Result<()> {
+        self.require(id)?;
+        ffi::start(&mut self.ctx(id)).map_err(|e| errors::describe("start", id, &e))
+    }
+
+    /// The OCI state of the container, as JSON.
+    pub fn state(&self, id: &str) -> Result<Value> {
+        self.require(id)?;
+        let text = ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))?;
+        let mut v: Value = serde_json::from_str(&text).map_err(|e| {
+            Error::Other(format!("state `{id}`: libcrun produced invalid JSON: {e}"))
+        })?;
+        if let Some(obj) = v.as_object_mut() {
+            // The state document follows the spec version we implement.
+            obj.insert(
+                "ociVersion".into(),
+                Value::from(crate::bundle::version::MAX),
+            );
+            let annotations = self
+                .stored_config(id)
+                .ok()
+                .and_then(|c| c.get("annotations").cloned())
+                .unwrap_or_else(|| Value::Object(Default::default()));
+            obj.insert("annotations".into(), annotations);
+        }
+        Ok(v)
+    }
+
+    /// The config libcrun stored for the container at create time.
+    pub fn stored_config(&self, id: &str) -> Result<Value> {
+        let path = self.root.join(id).join("config.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
+        serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
+    }
+
+    pub fn status(&self, id: &str) -> Result<ffi::Status> {
+        self.require(id)?;
+        ffi::read_status(&path_str(&self.root), id).map_err(|e| errors::describe("state", id, &e))
+    }
+
+    pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
+        if self.status(id)?.state == "stopped" {
+            return Err(Error::NotRunning {
+                id: id.to_string(),
+                op: "kill",
+            });
+        }
+        ffi::kill(&mut self.ctx(id), &signal.to_string(), all)
+            .map_err(|e| errors::describe("kill", id, &e))
+    }
+
+    pub fn delete(&self, id: &str, force: bool) -> Result<()> {
+        if !self.root.join(id).exists() {
+            return if force {
+                Ok(())
+            } else {
+                Err(Error::NotFound { id: id.to_string() })
+            };
+        }
+        ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))
+    }
+
+    pub fn pause(&self, id: &str) -> Result<()> {
+        self.require(id)?;
+        ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))
+    }
+
+    pub fn resume(&self, id: &str) -> Result<()> {
+        self.require(id)?;
+        ffi::resume(&mut self.ctx(id)).map_err(|e| errors::describe("resume", id, &e))
+    }
+
+    pub fn update(&self, id: &str, resources_json: &str) -> Result<()> {
+        self.require(id)?;
+        ffi::update(&mut self.ctx(id), resources_json)
+            .map_err(|e| errors::describe("update", id, &e))
+    }
+
+    pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
+        self.require(id)?;
+        ffi::read_pids(&mut self.ctx(id), true).map_err(|e| errors::describe("ps", id, &e))
+    }
+
+    /// Exec `process` (an OCI process object) in the container; returns its
+    /// exit status, or 0 once started when detached.
+    pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
+        self.require(id)?;
+        let lfds = listen_fds();
+        let args = ContextArgs {
+            pid_file: o.pid_file.as_deref().map(path_str),
+            console_socket: o.console_socket.as_deref().map(path_str),
+            preserve_fds: o.preserve_fds as i32 + lfds,
+            listen_fds: lfds,
+            detach: o.detach,
+            ..self.args(id)
+        };
+        ffi::exec(&mut Context::new(&args), &process.to_string())
+            .map_err(|e| errors::describe("exec", id, &e))
+    }
+
+    pub fn list(&self) -> Result<Vec<Summary>> {
+        if !self.root.exists() {
+            return Ok(Vec::new());
+        }
+        let root = path_str(&self.root);
+        let ids = ffi::list(&root).map_err(|e| Error::Other(format!("list {root}: {e}")))?;
+        let mut out = Vec::new();
+        for id in ids {
+            // A container being created or deleted right now has no status yet: skip it.
+            let Ok(s) = ffi::read_status(&root, &id) else {
+                continue;
+            };
+            out.push(Summary {
+                id,
+                pid: s.pid,
+                status: s.state,
+                bundle: s.bundle,
+                created: s.created,
+                owner: s.owner,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A default config for `spec` (`rootful` false gives a rootless one).
+pub fn default_spec(rootful: bool) -> Result<String> {
+    ffi::spec(rootful).map_err(|e| Error::Other(format!("spec: {e}")))
+}
+
+/// Route libcrun's own messages into our log.
+pub fn init_logging(debug: bool) {
+    fn sink(errno: i32, msg: &str, verbosity: i32) {
+        let msg = if errno > 0 {
+            format!("{msg}: {}", std::io::Error::from_raw_os_error(errno))
+        } else {
+            msg.to_string()
+        };
+        match verbosity {
+            v if v <= ffi::VERBOSITY_ERROR => tracing::error!("{msg}"),
+            v if v == ffi::VERBOSITY_WARNING => tracing::warn!("{msg}"),
+            _ => tracing::debug!("{msg}"),
+        }
+    }
+    ffi::set_output(
+        sink,
+        if debug {
+            ffi::VERBOSITY_DEBUG
+        } else {
+            ffi::VERBOSITY_WARNING
+        },
+    );
+}
+
+pub const LIBCRUN_VERSION: &str = ffi::LIBCRUN_VERSION;

@@ -1,0 +1,179 @@
+//! The `process` object handed to libcrun for `exec`: either the client's
+//! process.json (checked against the OCI schema types) or one built from
+//! command-line flags on top of the container's own process, as runc does.
+
+use serde_json::{json, Map, Value};
+
+/// What `exec` flags ask for when no process.json is given.
+#[derive(Debug, Default, Clone)]
+pub struct ExecRequest {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: Option<String>,
+    pub user: Option<String>,
+    pub caps: Vec<String>,
+    pub tty: bool,
+    pub no_new_privs: bool,
+}
+
+/// Check a client's process.json; errors name the JSON path.
+pub fn check_process_json(text: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| format!("invalid JSON at line {}, column {}", e.line(), e.column()))?;
+    serde_path_to_error::deserialize::<_, oci_spec::runtime::Process>(&v)
+        .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+    if v.get("args")
+        .and_then(Value::as_array)
+        .is_none_or(|a| a.is_empty())
+    {
+        return Err("args: must list the program to run".into());
+    }
+    Ok(v)
+}
+
+fn parse_user(spec: &str) -> Result<Value, String> {
+    let (u, g) = spec.split_once(':').unwrap_or((spec, "0"));
+    let num = |s: &str, what: &str| {
+        s.parse::<u32>()
+            .map_err(|_| format!("--user `{spec}`: {what} must be numeric"))
+    };
+    Ok(json!({ "uid": num(u, "uid")?, "gid": num(g, "gid")? }))
+}
+
+fn env_key(e: &str) -> &str {
+    e.split_once('=').map_or(e, |(k, _)| k)
+}
+
+/// Build the process for `exec ID CMD...` from the container's configured process.
+pub fn from_request(container_process: Option<&Value>, req: &ExecRequest) -> Result<Value, String> {
+    if req.args.is_empty() {
+        return Err(
+            "exec: no command given (pass one after the container id, or --process FILE)".into(),
+        );
+    }
+    let mut p: Map<String, Value> = container_process
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    p.remove("consoleSize");
+    p.insert("args".into(), json!(req.args));
+    p.insert("terminal".into(), json!(req.tty));
+    if let Some(cwd) = &req.cwd {
+        p.insert("cwd".into(), json!(cwd));
+    }
+    p.entry("cwd").or_insert_with(|| json!("/"));
+    if let Some(u) = &req.user {
+        p.insert("user".into(), parse_user(u)?);
+    }
+    if !req.env.is_empty() {
+        let mut env: Vec<String> = p
+            .get("env")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for e in &req.env {
+            env.retain(|old| env_key(old) != env_key(e));
+            env.push(e.clone());
+        }
+        p.insert("env".into(), json!(env));
+    }
+    if !req.caps.is_empty() {
+        let caps = p.entry("capabilities").or_insert_with(|| json!({}));
+        for set in ["bounding", "effective", "permitted", "ambient"] {
+            let list = caps
+                .as_object_mut()
+                .unwrap()
+                .entry(set)
+                .or_insert_with(|| json!([]));
+            for c in &req.caps {
+                let c = if c.starts_with("CAP_") {
+                    c.clone()
+                } else {
+                    format!("CAP_{}", c.to_ascii_uppercase())
+                };
+                if let Some(a) = list.as_array_mut() {
+                    if !a.iter().any(|x| x == &json!(c)) {
+                        a.push(json!(c));
+                    }
+                }
+            }
+        }
+    }
+    if req.no_new_privs {
+        p.insert("noNewPrivileges".into(), json!(true));
+    }
+    Ok(Value::Object(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Value {
+        json!({"args": ["sh"], "env": ["PATH=/bin", "A=1"], "cwd": "/srv", "terminal": true, "consoleSize": {"height": 1, "width": 1},
+               "capabilities": {"bounding": ["CAP_CHOWN"]}})
+    }
+
+    #[test]
+    fn builds_on_container_process() {
+        let req = ExecRequest {
+            args: vec!["ls".into()],
+            env: vec!["A=2".into(), "B=3".into()],
+            ..Default::default()
+        };
+        let p = from_request(Some(&base()), &req).unwrap();
+        assert_eq!(p["args"], json!(["ls"]));
+        assert_eq!(p["env"], json!(["PATH=/bin", "A=2", "B=3"]));
+        assert_eq!(p["cwd"], "/srv");
+        assert_eq!(p["terminal"], false);
+        assert!(p.get("consoleSize").is_none());
+    }
+
+    #[test]
+    fn user_cwd_caps_and_tty() {
+        let req = ExecRequest {
+            args: vec!["id".into()],
+            user: Some("1000:100".into()),
+            cwd: Some("/tmp".into()),
+            caps: vec!["net_admin".into()],
+            tty: true,
+            ..Default::default()
+        };
+        let p = from_request(Some(&base()), &req).unwrap();
+        assert_eq!(p["user"], json!({"uid": 1000, "gid": 100}));
+        assert_eq!(p["cwd"], "/tmp");
+        assert_eq!(p["terminal"], true);
+        assert_eq!(
+            p["capabilities"]["bounding"],
+            json!(["CAP_CHOWN", "CAP_NET_ADMIN"])
+        );
+        assert_eq!(p["capabilities"]["ambient"], json!(["CAP_NET_ADMIN"]));
+    }
+
+    #[test]
+    fn rejects_empty_command_and_bad_user() {
+        assert!(from_request(None, &ExecRequest::default()).is_err());
+        let req = ExecRequest {
+            args: vec!["x".into()],
+            user: Some("root".into()),
+            ..Default::default()
+        };
+        assert!(from_request(None, &req).unwrap_err().contains("numeric"));
+    }
+
+    #[test]
+    fn process_json_errors_name_the_path() {
+        let e =
+            check_process_json(r#"{"args": ["a"], "cwd": "/", "user": {"uid": "x", "gid": 0}}"#)
+                .unwrap_err();
+        assert!(e.starts_with("user.uid"), "{e}");
+        assert!(check_process_json("{").unwrap_err().contains("line 1"));
+        assert!(check_process_json(r#"{"args": [], "cwd": "/"}"#)
+            .unwrap_err()
+            .contains("args"));
+    }
+}

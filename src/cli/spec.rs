@@ -1,0 +1,14 @@
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// Generate a config for a rootless container
+    #[arg(long)]
+    pub rootless: bool,
+
+    /// Directory to write config.json into
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    pub bundle: PathBuf,
+}

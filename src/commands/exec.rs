@@ -1,0 +1,47 @@
+use super::{checked_id, runtime};
+use crate::backend::libcrun::{process, ExecOptions, ExecRequest};
+use crate::cli::{ExecArgs, GlobalArgs};
+use crate::error::{Error, Result};
+
+/// Exits with the process's status unless detached.
+pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
+    let id = checked_id(&a.id)?;
+    let rt = runtime(g)?;
+    let proc = match &a.process {
+        Some(file) => {
+            if !a.command.is_empty() {
+                return Err(Error::Usage(format!(
+                    "exec `{id}`: give either --process or a command, not both"
+                )));
+            }
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Error::io(format!("exec `{id}`: read {}", file.display()), e))?;
+            process::check_process_json(&text)
+                .map_err(|e| Error::Usage(format!("exec `{id}`: {}: {e}", file.display())))?
+        }
+        None => {
+            let base = rt.stored_config(id).ok();
+            let req = ExecRequest {
+                args: a.command.clone(),
+                env: a.env.clone(),
+                cwd: a.cwd.clone(),
+                user: a.user.clone(),
+                caps: a.cap.clone(),
+                tty: a.tty,
+                no_new_privs: a.no_new_privs,
+            };
+            rt.exists(id)
+                .then_some(())
+                .ok_or_else(|| Error::NotFound { id: id.to_string() })?;
+            process::from_request(base.as_ref().and_then(|c| c.get("process")), &req)
+                .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?
+        }
+    };
+    let opts = ExecOptions {
+        pid_file: a.pid_file.clone(),
+        console_socket: a.console_socket.clone(),
+        preserve_fds: a.preserve_fds,
+        detach: a.detach,
+    };
+    rt.exec(id, &proc, &opts)
+}

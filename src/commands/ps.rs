@@ -1,0 +1,15 @@
+use super::{checked_id, print_json, runtime};
+use crate::cli::{GlobalArgs, ListFormat, PsArgs};
+use crate::error::Result;
+
+pub fn run(g: &GlobalArgs, a: &PsArgs) -> Result<i32> {
+    let pids = runtime(g)?.pids(checked_id(&a.id)?)?;
+    match a.format {
+        ListFormat::Json => print_json(&pids),
+        ListFormat::Table => {
+            println!("PID");
+            pids.iter().for_each(|p| println!("{p}"));
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+use super::create::{load, options};
+use super::{checked_id, runtime};
+use crate::cli::{GlobalArgs, RunArgs};
+use crate::error::Result;
+
+/// Exits with the container's status unless detached.
+pub fn run(g: &GlobalArgs, a: &RunArgs) -> Result<i32> {
+    let id = checked_id(&a.create.id)?;
+    let rt = runtime(g)?;
+    let b = load(id, &a.create)?;
+    rt.run(id, &b, &options(&a.create), a.detach, a.keep)
+}

@@ -270,7 +270,13 @@ impl Runtime {
 
 /// A default config for `spec` (`rootful` false gives a rootless one).
 pub fn default_spec(rootful: bool) -> Result<String> {
-    ffi::spec(rootful).map_err(|e| Error::Other(format!("spec: {e}")))
+    let text = ffi::spec(rootful).map_err(|e| Error::Other(format!("spec: {e}")))?;
+    let mut v: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Other(format!("spec: libcrun produced invalid JSON: {e}")))?;
+    // libcrun's template is valid v1.3.0; say so, and name ourselves.
+    v["ociVersion"] = Value::from(crate::bundle::version::MAX);
+    v["hostname"] = Value::from("stockade");
+    serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("spec: {e}")))
 }
 
 /// Route libcrun's own messages into our log.

@@ -1,0 +1,285 @@
+//! Lifecycle commands on real containers: run, create/start/state/kill/delete,
+//! pause/resume, update, list, ps, spec, concurrency.
+
+mod common;
+
+use std::fs;
+use std::time::Duration;
+
+use common::Env;
+use serde_json::json;
+
+#[test]
+fn run_propagates_exit_status() {
+    let mut env = Env::new(&["sh", "-c", "echo hello from stockade; exit 7"]);
+    let id = env.id("run");
+    let out = env.cmd(&["run", "--bundle", env.bundle_str(), &id]);
+    assert_eq!(out.code, 7, "{out:?}");
+    assert_eq!(out.stdout, "hello from stockade\n");
+    assert!(out.stderr.is_empty(), "{out:?}");
+
+    let id = env.id("run0");
+    env.edit(|c| c["process"]["args"] = json!(["true"]));
+    env.cmd(&["run", "--bundle", env.bundle_str(), &id]).ok();
+}
+
+#[test]
+fn run_killed_by_signal_reports_128_plus_n() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("sig");
+    std::thread::scope(|s| {
+        let runner = s.spawn(|| env.cmd(&["run", "--bundle", env.bundle_str(), &id]));
+        let t = std::time::Instant::now();
+        while env.cmd(&["state", &id]).code != 0 || env.status(&id) != "running" {
+            assert!(t.elapsed() < Duration::from_secs(10), "container never ran");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        env.cmd(&["kill", &id, "KILL"]).ok();
+        let out = runner.join().unwrap();
+        assert_eq!(out.code, 137, "{out:?}");
+    });
+}
+
+#[test]
+fn run_missing_executable_uses_runc_phrase() {
+    let mut env = Env::new(&["/no/such/program"]);
+    let id = env.id("noexec");
+    let out = env.cmd(&["run", "--bundle", env.bundle_str(), &id]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("executable file not found"), "{out:?}");
+    assert!(
+        out.stderr.contains(&id),
+        "error must name the container: {out:?}"
+    );
+    assert!(out.stderr.contains("/no/such/program"), "{out:?}");
+}
+
+#[test]
+fn create_start_state_kill_delete() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("life");
+    let pidfile = env.dir.path().join("init.pid");
+    env.edit(|c| c["annotations"] = json!({"org.example.test": "yes"}));
+    env.cmd(&[
+        "create",
+        "--bundle",
+        env.bundle_str(),
+        "--pid-file",
+        pidfile.to_str().unwrap(),
+        &id,
+    ])
+    .ok();
+
+    let pid_text = fs::read_to_string(&pidfile).unwrap();
+    assert!(
+        !pid_text.ends_with('\n'),
+        "pid file must have no trailing newline: {pid_text:?}"
+    );
+    let pid: i64 = pid_text.parse().unwrap();
+
+    let st = env.state(&id);
+    assert_eq!(st["ociVersion"], "1.3.0");
+    assert_eq!(st["id"], id.as_str());
+    assert_eq!(st["status"], "created");
+    assert_eq!(st["pid"], pid);
+    assert_eq!(st["bundle"], env.bundle_str());
+    assert_eq!(st["annotations"]["org.example.test"], "yes");
+    assert!(st["created"].as_str().unwrap().contains('T'));
+
+    env.cmd(&["start", &id]).ok();
+    assert_eq!(env.status(&id), "running");
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+
+    env.cmd(&["kill", &id, "KILL"]).ok();
+    env.wait_status(&id, "stopped");
+    env.cmd(&["kill", &id, "TERM"])
+        .fails_with(&["container not running", &id]);
+
+    env.cmd(&["delete", &id]).ok();
+    env.cmd(&["state", &id])
+        .fails_with(&["does not exist", &id]);
+}
+
+#[test]
+fn kill_by_name_number_and_all() {
+    let mut env = Env::new(&["sh", "-c", "trap 'exit 42' USR1; sleep 1000 & wait"]);
+    let id = env.id("kill");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    env.cmd(&["kill", &id, "SIGUSR1"]).ok();
+    env.wait_status(&id, "stopped");
+    env.cmd(&["delete", &id]).ok();
+
+    // --all signals every process, not only init: the background sleep dies too.
+    env.edit(|c| c["process"]["args"] = json!(["sh", "-c", "sleep 1000 & sleep 1000"]));
+    let id = env.id("killall");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    std::thread::sleep(Duration::from_millis(200));
+    let pids = env.cmd(&["ps", "--format", "json", &id]).ok().json();
+    assert!(pids.as_array().unwrap().len() >= 2, "{pids}");
+    env.cmd(&["kill", "--all", &id, "9"]).ok();
+    env.wait_status(&id, "stopped");
+    for p in pids.as_array().unwrap() {
+        let stat = fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "pid {p} survived kill --all: {stat}"
+        );
+    }
+    env.cmd(&["kill", &id, "NOPE"])
+        .fails_with(&["unknown signal"]);
+    env.cmd(&["delete", &id]).ok();
+}
+
+#[test]
+fn delete_force_running_and_unknown() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("force");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    env.cmd(&["delete", &id]).fails_with(&[&id]);
+    env.cmd(&["delete", "--force", &id]).ok();
+    env.cmd(&["delete", "--force", "never-existed"]).ok();
+    env.cmd(&["delete", "never-existed"])
+        .fails_with(&["does not exist", "never-existed"]);
+}
+
+#[test]
+fn pause_and_resume() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("pause");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    env.cmd(&["pause", &id]).ok();
+    assert_eq!(env.status(&id), "paused");
+    let freezer = fs::read_to_string(format!("/sys/fs/cgroup/freezer/{id}/freezer.state"))
+        .unwrap_or_default();
+    assert_eq!(freezer.trim(), "FROZEN");
+    env.cmd(&["resume", &id]).ok();
+    assert_eq!(env.status(&id), "running");
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
+#[test]
+fn update_memory_limit() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("update");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let limit =
+        || fs::read_to_string(format!("/sys/fs/cgroup/memory/{id}/memory.limit_in_bytes")).unwrap();
+    env.cmd(&["update", "--memory", "64m", &id]).ok();
+    assert_eq!(limit().trim(), (64u64 << 20).to_string());
+
+    let res = env.dir.path().join("res.json");
+    fs::write(&res, r#"{"memory": {"limit": 33554432}}"#).unwrap();
+    env.cmd(&["update", &format!("--resources={}", res.display()), &id])
+        .ok();
+    assert_eq!(limit().trim(), "33554432");
+
+    // containerd passes the document on stdin.
+    let out = env.cmd_with(&["update", "--resources", "-", &id], |c| {
+        c.stdin(fs::File::open(&res).unwrap());
+    });
+    out.ok();
+    env.cmd(&["update", "--memory", "lots", &id])
+        .fails_with(&["--memory", "lots"]);
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
+#[test]
+fn list_and_ps() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("list");
+    env.cmd(&["list", "--format", "json"]).ok();
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let rows = env.cmd(&["list", "--format", "json"]).ok().json();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .expect("listed");
+    assert_eq!(row["status"], "running");
+    assert_eq!(row["bundle"], env.bundle_str());
+    assert!(env
+        .cmd(&["list", "-q"])
+        .ok()
+        .stdout
+        .lines()
+        .any(|l| l == id));
+    assert!(env.cmd(&["list"]).ok().stdout.contains(&id));
+    let pids = env.cmd(&["ps", "--format", "json", &id]).ok().json();
+    assert_eq!(pids.as_array().unwrap()[0], env.state(&id)["pid"]);
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
+#[test]
+fn spec_writes_config_once() {
+    let env = Env::new(&["true"]);
+    let dir = env.dir.path().join("newbundle");
+    fs::create_dir(&dir).unwrap();
+    env.cmd(&["spec", "--bundle", dir.to_str().unwrap()]).ok();
+    let c: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    assert!(c["linux"].is_object() && c["process"]["args"].is_array());
+    env.cmd(&["spec", "--bundle", dir.to_str().unwrap()])
+        .fails_with(&["config.json"]);
+    let rootless = env.dir.path().join("rl");
+    fs::create_dir(&rootless).unwrap();
+    env.cmd(&["spec", "--rootless", "--bundle", rootless.to_str().unwrap()])
+        .ok();
+    let c: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(rootless.join("config.json")).unwrap()).unwrap();
+    let ns = c["linux"]["namespaces"].as_array().unwrap();
+    assert!(
+        ns.iter().any(|n| n["type"] == "user"),
+        "rootless spec uses a user namespace: {c}"
+    );
+    assert_eq!(c["ociVersion"], "1.3.0");
+}
+
+#[test]
+fn ten_concurrent_lifecycles() {
+    let mut env = Env::new(&["sh", "-c", "echo $0"]);
+    let ids: Vec<String> = (0..10).map(|i| env.id(&format!("par{i}"))).collect();
+    std::thread::scope(|s| {
+        for id in &ids {
+            let env = &env;
+            s.spawn(move || {
+                env.create(id).ok();
+                env.cmd(&["start", id]).ok();
+                env.wait_status(id, "stopped");
+                env.cmd(&["delete", id]).ok();
+            });
+        }
+    });
+    assert!(env.cmd(&["list", "-q"]).ok().stdout.is_empty());
+}
+
+#[test]
+fn create_existing_id_fails_cleanly() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("dup");
+    env.create(&id).ok();
+    env.create(&id).fails_with(&["already exists", &id]);
+    assert_eq!(env.status(&id), "created");
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
+#[test]
+fn version_and_features() {
+    let env = Env::new(&["true"]);
+    let v = env.cmd(&["--version"]).ok().stdout.clone();
+    assert!(
+        v.contains("stockade version")
+            && v.contains("libcrun version 1.21")
+            && v.contains("spec: 1.3.0"),
+        "{v}"
+    );
+    assert!(v.contains("commit: "), "{v}");
+    let f = env.cmd(&["features"]).ok().json();
+    assert_eq!(f["ociVersionMax"], "1.3.0");
+}

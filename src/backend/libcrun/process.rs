@@ -20,7 +20,14 @@ pub struct ExecRequest {
 pub fn check_process_json(text: &str) -> Result<Value, String> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| format!("invalid JSON at line {}, column {}", e.line(), e.column()))?;
-    serde_path_to_error::deserialize::<_, oci_spec::runtime::Process>(&v)
+    // oci-spec's Process insists on `user`, which the schema leaves optional
+    // (libcrun defaults it); check the rest of the document as given.
+    let mut typed = v.clone();
+    if let Some(obj) = typed.as_object_mut() {
+        obj.entry("user")
+            .or_insert_with(|| json!({"uid": 0, "gid": 0}));
+    }
+    serde_path_to_error::deserialize::<_, oci_spec::runtime::Process>(&typed)
         .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
     if v.get("args")
         .and_then(Value::as_array)

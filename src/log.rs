@@ -33,7 +33,9 @@ struct Sink {
 static SINK: OnceLock<Sink> = OnceLock::new();
 
 /// Set up logging once, before any work. `log` accepts `PATH` or `file:PATH`.
-pub fn init(log: Option<&Path>, format: Format, debug: bool) -> std::io::Result<()> {
+/// `max` is the most detailed level written: errors only by default, as with
+/// crun (podman decodes the whole file as one object when a command fails).
+pub fn init(log: Option<&Path>, format: Format, max: Level) -> std::io::Result<()> {
     let file = match log {
         Some(p) => {
             let p = p
@@ -51,8 +53,7 @@ pub fn init(log: Option<&Path>, format: Format, debug: bool) -> std::io::Result<
         }
         None => None,
     };
-    let max = if debug { Level::DEBUG } else { Level::WARN };
-    let debug_to_stderr = debug && file.is_none();
+    let debug_to_stderr = max >= Level::DEBUG && file.is_none();
     let _ = SINK.set(Sink {
         file,
         format,
@@ -64,9 +65,20 @@ pub fn init(log: Option<&Path>, format: Format, debug: bool) -> std::io::Result<
     Ok(())
 }
 
-/// Whether debug output was requested (for libcrun's verbosity).
-pub fn debug_enabled() -> bool {
-    SINK.get().is_some_and(|s| s.max >= Level::DEBUG)
+/// The level from `--debug` / `--log-level` (error, warning, info, debug).
+pub fn level_from_flags(debug: bool, log_level: Option<&str>) -> Result<Level, String> {
+    if debug {
+        return Ok(Level::DEBUG);
+    }
+    match log_level.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("error") => Ok(Level::ERROR),
+        Some("warning" | "warn") => Ok(Level::WARN),
+        Some("info") => Ok(Level::INFO),
+        Some("debug") => Ok(Level::DEBUG),
+        Some(other) => Err(format!(
+            "invalid --log-level `{other}` (expected error, warning, info or debug)"
+        )),
+    }
 }
 
 /// The final error of a command: once to stderr, once to the log file.

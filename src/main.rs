@@ -19,12 +19,18 @@ fn main() {
         }
     };
     let g = &cli.global;
-    let debug = g.debug || matches!(g.log_level.as_deref(), Some("debug"));
-    if let Err(e) = log::init(g.log.as_deref(), g.log_format, debug) {
+    let level = match log::level_from_flags(g.debug, g.log_level.as_deref()) {
+        Ok(l) => l,
+        Err(e) => {
+            log::report_error(&e);
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = log::init(g.log.as_deref(), g.log_format, level) {
         log::report_error(&format!("cannot open log file: {e}"));
         std::process::exit(1);
     }
-    backend::libcrun::init_logging(debug);
+    backend::libcrun::init_logging(level);
     let code = match commands::execute(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -279,8 +279,8 @@ pub fn default_spec(rootful: bool) -> Result<String> {
     serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("spec: {e}")))
 }
 
-/// Route libcrun's own messages into our log.
-pub fn init_logging(debug: bool) {
+/// Route libcrun's own messages into our log, at the verbosity matching `level`.
+pub fn init_logging(level: tracing::Level) {
     fn sink(errno: i32, msg: &str, verbosity: i32) {
         let msg = if errno > 0 {
             format!("{msg}: {}", std::io::Error::from_raw_os_error(errno))
@@ -293,14 +293,14 @@ pub fn init_logging(debug: bool) {
             _ => tracing::debug!("{msg}"),
         }
     }
-    ffi::set_output(
-        sink,
-        if debug {
-            ffi::VERBOSITY_DEBUG
-        } else {
-            ffi::VERBOSITY_WARNING
-        },
-    );
+    let verbosity = if level >= tracing::Level::DEBUG {
+        ffi::VERBOSITY_DEBUG
+    } else if level >= tracing::Level::WARN {
+        ffi::VERBOSITY_WARNING
+    } else {
+        ffi::VERBOSITY_ERROR
+    };
+    ffi::set_output(sink, verbosity);
 }
 
 pub const LIBCRUN_VERSION: &str = ffi::LIBCRUN_VERSION;

@@ -1,25 +1,27 @@
-use super::{print_json, runtime};
+use super::{emit, print_json, runtime};
 use crate::cli::{GlobalArgs, ListArgs, ListFormat};
 use crate::error::Result;
 
 pub fn run(g: &GlobalArgs, a: &ListArgs) -> Result<i32> {
     let rows = runtime(g)?.list()?;
     if a.quiet {
-        rows.iter().for_each(|r| println!("{}", r.id));
+        for r in &rows {
+            emit(&r.id)?;
+        }
         return Ok(0);
     }
     match a.format {
         ListFormat::Json => print_json(&rows),
         ListFormat::Table => {
-            println!(
+            emit(&format!(
                 "{:<30} {:>8} {:<10} {:<40} {:<32} OWNER",
                 "ID", "PID", "STATUS", "BUNDLE", "CREATED"
-            );
+            ))?;
             for r in &rows {
-                println!(
+                emit(&format!(
                     "{:<30} {:>8} {:<10} {:<40} {:<32} {}",
                     r.id, r.pid, r.status, r.bundle, r.created, r.owner
-                );
+                ))?;
             }
             Ok(0)
         }

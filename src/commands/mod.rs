@@ -92,6 +92,19 @@ pub fn checked_id(id: &str) -> Result<&str> {
 fn print_json(v: &impl serde::Serialize) -> Result<i32> {
     let text = serde_json::to_string_pretty(v)
         .map_err(|e| Error::Other(format!("cannot render JSON: {e}")))?;
-    println!("{text}");
+    emit(&text)?;
     Ok(0)
+}
+
+/// Write one line to stdout. A reader that went away (`state ID | grep -q`)
+/// is not an error, as with crun and runc.
+fn emit(line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("write to stdout", e))
+        }
+        _ => Ok(()),
+    }
 }

@@ -1,4 +1,4 @@
-use super::{checked_id, print_json, runtime};
+use super::{checked_id, emit, print_json, runtime};
 use crate::cli::{GlobalArgs, ListFormat, PsArgs};
 use crate::error::Result;
 
@@ -7,8 +7,10 @@ pub fn run(g: &GlobalArgs, a: &PsArgs) -> Result<i32> {
     match a.format {
         ListFormat::Json => print_json(&pids),
         ListFormat::Table => {
-            println!("PID");
-            pids.iter().for_each(|p| println!("{p}"));
+            emit("PID")?;
+            for p in &pids {
+                emit(&p.to_string())?;
+            }
             Ok(0)
         }
     }

@@ -1,6 +1,7 @@
+use super::{emit, print_json};
 use crate::bundle::{self, Platform};
 use crate::cli::{ReportFormat, ValidateArgs, ValidatePlatform};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub fn run(a: &ValidateArgs) -> Result<i32> {
     let platform = match a.platform {
@@ -14,25 +15,19 @@ pub fn run(a: &ValidateArgs) -> Result<i32> {
     };
     match a.format {
         ReportFormat::Json => {
-            let v =
-                serde_json::json!({ "ok": ok, "platform": platform.name(), "problems": problems });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&v).map_err(|e| Error::Other(e.to_string()))?
-            );
+            print_json(
+                &serde_json::json!({ "ok": ok, "platform": platform.name(), "problems": problems }),
+            )?;
         }
         ReportFormat::Text => {
             for p in &problems {
-                println!("{:?}: {p}", p.severity);
+                emit(&format!("{:?}: {p}", p.severity))?;
             }
-            println!(
-                "{}",
-                if ok {
-                    "bundle is valid"
-                } else {
-                    "bundle is NOT valid"
-                }
-            );
+            emit(if ok {
+                "bundle is valid"
+            } else {
+                "bundle is NOT valid"
+            })?;
         }
     }
     Ok(if ok { 0 } else { 1 })

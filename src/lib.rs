@@ -2,3 +2,4 @@
 //! done by the bundle front end (`bundle`) and a backend (`backend`).
 
 pub mod bundle;
+pub mod id;

@@ -81,19 +81,28 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
 }
 
 fn platform_gate(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
-    let (foreign, host): (&[&str], &str) = match platform {
-        Platform::Linux => (&["freebsd"], "linux"),
-        Platform::FreeBsd => (&["linux"], "freebsd"),
+    let (foreign, host): (&str, &str) = match platform {
+        Platform::Linux => ("freebsd", "linux"),
+        Platform::FreeBsd => ("linux", "freebsd"),
     };
-    for key in foreign {
-        if doc.get(*key).is_some_and(|v| !v.is_null()) {
-            out.push(Diagnostic::error(
-                *key,
-                format!("`{key}` section given to the {host} backend"),
+    if doc.get(foreign).is_some_and(|v| !v.is_null()) {
+        out.push(Diagnostic::error(
+            foreign,
+            format!("`{foreign}` section given to the {host} backend"),
+        ));
+    }
+    for other in OTHER_PLATFORMS {
+        if doc.get(*other).is_some_and(|v| !v.is_null()) {
+            out.push(Diagnostic::warning(
+                *other,
+                format!("`{other}` section is for another platform; ignored by the {host} backend"),
             ));
         }
     }
 }
+
+/// Platform objects no stockade backend runs: ignored with a warning.
+const OTHER_PLATFORMS: &[&str] = &["solaris", "windows", "vm", "zos"];
 
 #[cfg(test)]
 mod tests {
@@ -137,6 +146,30 @@ mod tests {
             d.iter()
                 .any(|d| d.path == "freebsd" && d.message.contains("linux backend")),
             "{d:?}"
+        );
+    }
+
+    #[test]
+    fn linux_section_rejected_on_freebsd() {
+        let (_, d) = run(
+            json!({"ociVersion": "1.3.0", "linux": {}}),
+            Platform::FreeBsd,
+        );
+        assert!(
+            d.iter().any(|d| d.path == "linux"
+                && d.severity == crate::bundle::Severity::Error
+                && d.message.contains("freebsd backend")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn other_platform_sections_only_warn() {
+        let (_, d) = run(json!({"ociVersion": "1.3.0", "zos": {}}), Platform::Linux);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].severity, d[0].path.as_str()),
+            (crate::bundle::Severity::Warning, "zos")
         );
     }
 

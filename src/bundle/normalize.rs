@@ -19,6 +19,7 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<
     oci_version(doc, &mut out);
     rootfs_absolute(doc, dir, &mut out);
     mount_destinations(doc, platform, &mut out);
+    default_user(doc, &mut out);
     out.extend(freebsd::bridge_annotations(doc));
     platform_gate(doc, platform, &mut out);
     out
@@ -77,6 +78,22 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
                 format!("destination `{dest}` must be absolute"),
             )),
         }
+    }
+}
+
+/// The schema lets `process.user` be absent; Go runtimes then run as uid 0,
+/// gid 0 (the zero value). Make that explicit so the typed view and the
+/// backend agree, and say so.
+fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) {
+    let Some(Value::Object(p)) = doc.get_mut("process") else {
+        return;
+    };
+    if p.get("user").is_none_or(Value::is_null) {
+        p.insert("user".into(), serde_json::json!({"uid": 0, "gid": 0}));
+        out.push(Diagnostic::warning(
+            "process.user",
+            "missing; the process runs as uid 0, gid 0",
+        ));
     }
 }
 
@@ -171,6 +188,22 @@ mod tests {
             (d[0].severity, d[0].path.as_str()),
             (crate::bundle::Severity::Warning, "zos")
         );
+    }
+
+    #[test]
+    fn missing_user_defaults_to_root_with_warning() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "process": {"cwd": "/", "args": ["sh"]}}),
+            Platform::FreeBsd,
+        );
+        assert_eq!(doc["process"]["user"], json!({"uid": 0, "gid": 0}));
+        assert_eq!(d[0].path, "process.user");
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "process": {"user": {"uid": 5, "gid": 6}}}),
+            Platform::Linux,
+        );
+        assert_eq!(doc["process"]["user"]["uid"], 5);
+        assert!(d.is_empty());
     }
 
     #[test]

@@ -34,7 +34,16 @@ pub fn treatments(
         memory_policy(&linux["memoryPolicy"], host, support, &mut out);
     }
     if present(linux.get("netDevices")) {
-        out.push(if support.net_devices {
+        let netns = linux
+            .get("namespaces")
+            .and_then(Value::as_array)
+            .is_some_and(|n| {
+                n.iter()
+                    .any(|n| n.get("type") == Some(&Value::from("network")))
+            });
+        out.push(if !netns {
+            t("linux.netDevices", Action::Ignored, "the container has no network namespace of its own; nothing is moved")
+        } else if support.net_devices {
             t("linux.netDevices", Action::Applied, "moved into the container's network namespace at create (renamed if `name` is set); the kernel returns or destroys them when that namespace goes away")
         } else {
             t("linux.netDevices", Action::Rejected, "this build's backend cannot move network devices")
@@ -416,9 +425,17 @@ mod tests {
 
     #[test]
     fn net_devices_and_platform_sections() {
+        let ns = json!([{"type": "network"}]);
+        assert_eq!(
+            decide(
+                json!({"netDevices": {"eth0": {}}, "namespaces": ns}),
+                &hybrid()
+            ),
+            [("linux.netDevices".into(), Action::Applied)]
+        );
         assert_eq!(
             decide(json!({"netDevices": {"eth0": {}}}), &hybrid()),
-            [("linux.netDevices".into(), Action::Applied)]
+            [("linux.netDevices".into(), Action::Ignored)]
         );
         let d = treatments(
             &json!({"freebsd": {}, "zos": {}}),
@@ -437,7 +454,7 @@ mod tests {
             ..BackendSupport::LINUX
         };
         let d = treatments(
-            &json!({"linux": {"netDevices": {"eth0": {}}}}),
+            &json!({"linux": {"netDevices": {"eth0": {}}, "namespaces": ns}}),
             Platform::Linux,
             None,
             &none,

@@ -23,9 +23,9 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
         .iter()
         .any(|n| string(n, "type") == Some("network"));
     if !netns {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::warning(
             AT,
-            "needs a `network` entry in `linux.namespaces` to move the devices into",
+            "no `network` entry in `linux.namespaces`: the container shares the host's network namespace, so the devices are not moved",
         ));
     }
     let mut targets: Vec<(&str, String)> = Vec::new();
@@ -131,7 +131,16 @@ mod tests {
     #[test]
     fn net_devices_rules() {
         assert!(errs(json!({"eth0": {"name": "ctr0"}, "ens4": {}}), true).is_empty());
-        assert_eq!(errs(json!({"eth0": {}}), false)[0].0, "linux.netDevices");
+        assert!(errs(json!({"eth0": {}}), false).is_empty());
+        let w = run(
+            json!({"linux": {"netDevices": {"eth0": {}}}}),
+            Platform::Linux,
+        );
+        assert!(
+            w.iter()
+                .any(|d| d.path == "linux.netDevices" && d.message.contains("not moved")),
+            "{w:?}"
+        );
         let e = errs(json!({"eth0": {"name": "a/b"}, "eth/1": {}}), true);
         assert_eq!(e[0].0, "linux.netDevices.eth0.name");
         assert_eq!(e[1].0, r#"linux.netDevices["eth/1"]"#);

@@ -62,8 +62,8 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
         let Some(Value::String(dest)) = m.get_mut("destination") else {
             continue;
         };
-        if dest.starts_with('/') {
-            continue;
+        if dest.is_empty() || dest.starts_with('/') {
+            continue; // empty: validation rejects it; not a relative path
         }
         match platform {
             Platform::Linux => {
@@ -151,6 +151,16 @@ mod tests {
         assert_eq!(d[0].path, "mounts[0].destination");
         let (_, d) = run(src, Platform::FreeBsd);
         assert_eq!(d[0].severity, crate::bundle::Severity::Error);
+    }
+
+    #[test]
+    fn empty_mount_destination_is_not_made_absolute() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "mounts": [{"destination": ""}]}),
+            Platform::Linux,
+        );
+        assert_eq!(doc["mounts"][0]["destination"], "");
+        assert!(d.is_empty(), "{d:?}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod seccomp;
 mod strings;
 mod sysctl;
 mod typed;
+mod uts;
 
 use serde_json::Value;
 
@@ -40,6 +41,7 @@ pub(super) fn validate(doc: &Value, platform: Platform) -> Validated {
     mounts::check(doc, platform, &mut out);
     process::check(doc, &mut out);
     hooks::check(doc, &mut out);
+    uts::check(doc, &mut out);
     if platform == Platform::Linux {
         namespaces::check(doc, &mut out);
         idmap::check_linux(doc, &mut out);

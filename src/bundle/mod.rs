@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::BundleError;
-pub use report::{report, report_with, Input, ValidationReport};
+pub use report::{check_host, report, report_with, Input, ValidationReport};
 pub use validate::lists;
 
 /// The platform a bundle is prepared for; decides which platform objects are allowed.

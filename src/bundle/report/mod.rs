@@ -12,7 +12,7 @@ use serde::Serialize;
 pub use decide::treatments;
 
 use super::host::{self, BackendSupport, HostFacts};
-use super::{load, Diagnostic, Platform, Severity};
+use super::{load, Bundle, BundleError, Diagnostic, Platform, Severity};
 
 /// What the backend does with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -130,6 +130,36 @@ pub fn report_with(
     }
 }
 
+/// For `create`/`run`, after `load` and before any side effect: refuse what
+/// `validate` reports as rejected on this host. Ok gives every decision.
+pub fn check_host(bundle: &Bundle, platform: Platform) -> Result<Vec<Treatment>, BundleError> {
+    let host = (platform == Platform::host() && platform == Platform::Linux).then(host::probe);
+    check_host_with(bundle, platform, host.as_ref(), &BackendSupport::LINUX)
+}
+
+/// `check_host` with the host facts given (pure).
+pub fn check_host_with(
+    bundle: &Bundle,
+    platform: Platform,
+    host: Option<&HostFacts>,
+    support: &BackendSupport,
+) -> Result<Vec<Treatment>, BundleError> {
+    let fields = treatments(&bundle.doc, platform, host, support);
+    let problems: Vec<Diagnostic> = fields
+        .iter()
+        .filter(|f| f.action == Action::Rejected)
+        .map(|f| Diagnostic::error(&f.path, format!("rejected on this host: {}", f.reason)))
+        .collect();
+    if problems.is_empty() {
+        Ok(fields)
+    } else {
+        Err(BundleError::Invalid {
+            file: bundle.dir.join("config.json"),
+            problems,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +228,28 @@ mod tests {
             r.to_text().contains("applied  linux.resources.memory"),
             "{}",
             r.to_text()
+        );
+    }
+
+    #[test]
+    fn check_host_refuses_what_validate_rejects() {
+        let text = r#"{"ociVersion": "1.3.0", "root": {"path": "rootfs"},
+            "linux": {"resources": {"hugepageLimits": [{"pageSize": "2MB", "limit": 1}]}}}"#;
+        let b = crate::bundle::load_str(text, Path::new("/b"), Platform::Linux).unwrap();
+        let e = check_host_with(&b, Platform::Linux, Some(&hybrid()), &BackendSupport::LINUX)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/b/config.json: linux.resources.hugepageLimits: rejected on this host: controller `hugetlb`"),
+            "{e}"
+        );
+        let unified = HostFacts {
+            cgroup: CgroupMode::Unified,
+            v2_controllers: vec!["hugetlb".into()],
+            ..HostFacts::default()
+        };
+        assert!(
+            check_host_with(&b, Platform::Linux, Some(&unified), &BackendSupport::LINUX).is_ok()
         );
     }
 

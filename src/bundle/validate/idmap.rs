@@ -9,6 +9,9 @@ use crate::bundle::{path, Diagnostic};
 
 const ID_SPACE: i128 = 1 << 32;
 
+/// A half-open id range `[start, end)`.
+type Range = (i128, i128);
+
 pub(super) fn check_linux(doc: &Value, out: &mut Vec<Diagnostic>) {
     if let Some(linux) = doc.get("linux") {
         for list in ["uidMappings", "gidMappings"] {
@@ -20,7 +23,7 @@ pub(super) fn check_linux(doc: &Value, out: &mut Vec<Diagnostic>) {
 /// Check `parent[list]` (a mapping array) found at path `at`.
 pub(super) fn check_list(parent: &Value, list: &str, at: &str, out: &mut Vec<Diagnostic>) {
     let base = path::key(at, list);
-    let mut seen: Vec<(usize, (i128, i128), (i128, i128))> = Vec::new();
+    let mut seen: Vec<(usize, Range, Range)> = Vec::new();
     for (i, m) in array(parent, list).iter().enumerate() {
         let here = path::index(&base, i);
         let (Some(c), Some(h), Some(n)) = (int(m, "containerID"), int(m, "hostID"), int(m, "size"))
@@ -59,7 +62,7 @@ pub(super) fn check_list(parent: &Value, list: &str, at: &str, out: &mut Vec<Dia
     }
 }
 
-fn overlaps(a: (i128, i128), b: (i128, i128)) -> bool {
+fn overlaps(a: Range, b: Range) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 

@@ -21,6 +21,14 @@ pub enum BundleError {
         message: String,
     },
 
+    #[error("{}: not valid UTF-8 at line {line}, column {column} (byte offset {offset})", file.display())]
+    Encoding {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        offset: usize,
+    },
+
     #[error("{}: {}{}", file.display(), first(.problems), more(.problems))]
     Invalid {
         file: PathBuf,

@@ -1,65 +1,184 @@
-//! Reading `config.json` and running the pipeline over it.
+//! Reading `config.json` and running the pipeline over it. Apart from
+//! reading the file and looking at `root.path`, nothing here touches the
+//! system: bad input creates nothing.
 
 use std::path::{Path, PathBuf};
 
-use super::{normalize, validate, Bundle, BundleError, Platform, Severity};
+use serde_json::Value;
 
-pub(super) fn from_dir(dir: &Path, platform: Platform) -> Result<Bundle, BundleError> {
+use super::{normalize, validate, Bundle, BundleError, Diagnostic, Platform, Severity};
+
+/// Everything the pipeline found, whether or not the bundle is usable.
+pub(super) struct Outcome {
+    pub dir: PathBuf,
+    pub file: PathBuf,
+    pub doc: Value,
+    pub spec: Option<oci_spec::runtime::Spec>,
+    pub freebsd: Option<super::freebsd::FreeBsd>,
+    pub findings: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    pub fn into_bundle(self) -> Result<Bundle, BundleError> {
+        let (errors, warnings): (Vec<_>, Vec<_>) = self
+            .findings
+            .into_iter()
+            .partition(|d| d.severity == Severity::Error);
+        match self.spec {
+            Some(spec) if errors.is_empty() => Ok(Bundle {
+                dir: self.dir,
+                doc: self.doc,
+                spec,
+                freebsd: self.freebsd,
+                warnings,
+            }),
+            _ => Err(BundleError::Invalid {
+                file: self.file,
+                problems: errors,
+            }),
+        }
+    }
+}
+
+/// Read and analyse `<dir>/config.json`; `root.path` must be a directory.
+pub(super) fn analyze_dir(dir: &Path, platform: Platform) -> Result<Outcome, BundleError> {
     let dir = std::fs::canonicalize(dir).map_err(|source| BundleError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
     let file = dir.join("config.json");
-    let text = std::fs::read_to_string(&file).map_err(|source| BundleError::Io {
+    let bytes = std::fs::read(&file).map_err(|source| BundleError::Io {
         path: file.clone(),
         source,
     })?;
-    from_str_at(&text, &dir, &file, platform)
+    let text = decode(&bytes, &file)?;
+    let mut out = analyze(text, &dir, &file, platform)?;
+    root_dir(&out.doc, &mut out.findings);
+    Ok(out)
 }
 
-pub(super) fn from_str(text: &str, dir: &Path, platform: Platform) -> Result<Bundle, BundleError> {
-    from_str_at(text, dir, &dir.join("config.json"), platform)
+/// Analyse `text` as if it were `<dir>/config.json`; reads no files.
+pub(super) fn analyze_str(
+    text: &str,
+    dir: &Path,
+    platform: Platform,
+) -> Result<Outcome, BundleError> {
+    analyze(text, dir, &dir.join("config.json"), platform)
 }
 
-fn from_str_at(
+fn analyze(
     text: &str,
     dir: &Path,
     file: &Path,
     platform: Platform,
-) -> Result<Bundle, BundleError> {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| BundleError::Syntax {
-            file: file.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: strip_position(&e.to_string()),
-        })?;
-    let mut findings = normalize::normalize(&mut doc, dir, platform);
+) -> Result<Outcome, BundleError> {
+    let mut findings = Vec::new();
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            findings.push(Diagnostic::warning(
+                "",
+                "file starts with a byte-order mark (ignored)",
+            ));
+            rest
+        }
+        None => text,
+    };
+    let mut doc: Value = serde_json::from_str(text).map_err(|e| BundleError::Syntax {
+        file: file.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: explain(&e.to_string()),
+    })?;
+    findings.extend(normalize::normalize(&mut doc, dir, platform));
     let typed = validate::validate(&doc, platform);
     findings.extend(typed.findings);
+    Ok(Outcome {
+        dir: dir.to_path_buf(),
+        file: file.to_path_buf(),
+        doc,
+        spec: typed.spec,
+        freebsd: typed.freebsd,
+        findings,
+    })
+}
 
-    let (errors, warnings): (Vec<_>, Vec<_>) = findings
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
-    match typed.spec {
-        Some(spec) if errors.is_empty() => Ok(Bundle {
-            dir: PathBuf::from(dir),
-            doc,
-            spec,
-            freebsd: typed.freebsd,
-            warnings,
-        }),
-        _ => Err(BundleError::Invalid {
+/// UTF-8 or a clear error naming the file and where the bad byte is.
+fn decode<'a>(bytes: &'a [u8], file: &Path) -> Result<&'a str, BundleError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        BundleError::Encoding {
             file: file.to_path_buf(),
-            problems: errors,
-        }),
+            line,
+            column,
+            offset: e.valid_up_to(),
+        }
+    })
+}
+
+/// `root.path` (absolute after normalization) must be an existing directory.
+fn root_dir(doc: &Value, out: &mut Vec<Diagnostic>) {
+    let Some(p) = doc.pointer("/root/path").and_then(Value::as_str) else {
+        return;
+    };
+    if p.is_empty() {
+        return; // already reported by normalize
+    }
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => out.push(Diagnostic::error(
+            "root.path",
+            format!("`{p}` is not a directory"),
+        )),
+        Err(e) => out.push(Diagnostic::error("root.path", format!("`{p}`: {e}"))),
     }
 }
 
-/// serde_json appends " at line L column C"; the error names those itself.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+/// serde_json appends " at line L column C" (the error names those itself);
+/// its recursion-limit message is made self-explanatory.
+fn explain(msg: &str) -> String {
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    if msg == "recursion limit exceeded" {
+        "nested more than 128 levels deep (recursion limit exceeded)".to_string()
+    } else {
+        msg.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_names_file_and_position() {
+        let e = decode(b"{\n  \"a\": \"\xff\"}", Path::new("/b/config.json")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/b/config.json: not valid UTF-8 at line 2, column 9 (byte offset 10)"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let Err(e) = analyze_str("{\n \"ociVersion\": }", Path::new("/b"), Platform::Linux) else {
+            panic!("accepted");
+        };
+        assert_eq!(
+            e.to_string(),
+            "/b/config.json: invalid JSON at line 2, column 16: expected value"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let Err(e) = analyze_str(&text, Path::new("/b"), Platform::Linux) else {
+            panic!("accepted");
+        };
+        assert!(e.to_string().contains("nested more than 128 levels"), "{e}");
     }
 }

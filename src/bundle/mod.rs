@@ -7,8 +7,14 @@
 mod diagnostic;
 mod error;
 pub mod freebsd;
+pub mod host;
+pub mod known;
 mod load;
 mod normalize;
+mod path;
+pub mod report;
+mod suggest;
+mod unknown;
 mod validate;
 pub mod version;
 
@@ -16,9 +22,12 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::BundleError;
+pub use report::{check_host, report, report_with, Input, ValidationReport};
+pub use validate::lists;
 
 /// The platform a bundle is prepared for; decides which platform objects are allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Platform {
     Linux,
     FreeBsd,
@@ -34,10 +43,25 @@ impl Platform {
         }
     }
 
+    /// `linux` or `freebsd`.
     pub fn name(self) -> &'static str {
         match self {
             Platform::Linux => "linux",
             Platform::FreeBsd => "freebsd",
+        }
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "linux" => Ok(Platform::Linux),
+            "freebsd" => Ok(Platform::FreeBsd),
+            other => Err(format!(
+                "unknown platform `{other}` (expected linux or freebsd)"
+            )),
         }
     }
 }
@@ -47,8 +71,9 @@ impl Platform {
 pub struct Bundle {
     /// Absolute bundle directory.
     pub dir: PathBuf,
-    /// The normalized v1.3.0 document (`ociVersion` rewritten to the
-    /// accepted input version, rootfs absolute, annotations bridged).
+    /// The normalized v1.3.0 document (`ociVersion` as given once checked,
+    /// rootfs absolute, relative mount destinations resolved, annotations
+    /// left intact apart from the FreeBSD bridge).
     pub doc: serde_json::Value,
     /// Typed view of `doc`.
     pub spec: oci_spec::runtime::Spec,
@@ -65,12 +90,14 @@ impl Bundle {
     }
 }
 
-/// Load `<dir>/config.json` for `platform`.
+/// Load `<dir>/config.json` for `platform`: read, normalize, validate
+/// (including that `root.path` is a directory). Creates nothing.
 pub fn load(dir: &Path, platform: Platform) -> Result<Bundle, BundleError> {
-    load::from_dir(dir, platform)
+    load::analyze_dir(dir, platform)?.into_bundle()
 }
 
-/// Load a config given as text, as if it were `<dir>/config.json`; reads no files.
+/// Load a config given as text, as if it were `<dir>/config.json`; reads no
+/// files (so `root.path` is not checked for existence).
 pub fn load_str(text: &str, dir: &Path, platform: Platform) -> Result<Bundle, BundleError> {
-    load::from_str(text, dir, platform)
+    load::analyze_str(text, dir, platform)?.into_bundle()
 }

@@ -19,6 +19,7 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<
     oci_version(doc, &mut out);
     rootfs_absolute(doc, dir, &mut out);
     mount_destinations(doc, platform, &mut out);
+    default_user(doc, &mut out);
     out.extend(freebsd::bridge_annotations(doc));
     platform_gate(doc, platform, &mut out);
     out
@@ -61,8 +62,8 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
         let Some(Value::String(dest)) = m.get_mut("destination") else {
             continue;
         };
-        if dest.starts_with('/') {
-            continue;
+        if dest.is_empty() || dest.starts_with('/') {
+            continue; // empty: validation rejects it; not a relative path
         }
         match platform {
             Platform::Linux => {
@@ -80,20 +81,45 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
     }
 }
 
-fn platform_gate(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
-    let (foreign, host): (&[&str], &str) = match platform {
-        Platform::Linux => (&["freebsd"], "linux"),
-        Platform::FreeBsd => (&["linux"], "freebsd"),
+/// The schema lets `process.user` be absent; Go runtimes then run as uid 0,
+/// gid 0 (the zero value). Make that explicit so the typed view and the
+/// backend agree, and say so.
+fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) {
+    let Some(Value::Object(p)) = doc.get_mut("process") else {
+        return;
     };
-    for key in foreign {
-        if doc.get(*key).is_some_and(|v| !v.is_null()) {
-            out.push(Diagnostic::error(
-                *key,
-                format!("`{key}` section given to the {host} backend"),
+    if p.get("user").is_none_or(Value::is_null) {
+        p.insert("user".into(), serde_json::json!({"uid": 0, "gid": 0}));
+        out.push(Diagnostic::warning(
+            "process.user",
+            "missing; the process runs as uid 0, gid 0",
+        ));
+    }
+}
+
+fn platform_gate(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
+    let (foreign, host): (&str, &str) = match platform {
+        Platform::Linux => ("freebsd", "linux"),
+        Platform::FreeBsd => ("linux", "freebsd"),
+    };
+    if doc.get(foreign).is_some_and(|v| !v.is_null()) {
+        out.push(Diagnostic::error(
+            foreign,
+            format!("`{foreign}` section given to the {host} backend"),
+        ));
+    }
+    for other in OTHER_PLATFORMS {
+        if doc.get(*other).is_some_and(|v| !v.is_null()) {
+            out.push(Diagnostic::warning(
+                *other,
+                format!("`{other}` section is for another platform; ignored by the {host} backend"),
             ));
         }
     }
 }
+
+/// Platform objects no stockade backend runs: ignored with a warning.
+const OTHER_PLATFORMS: &[&str] = &["solaris", "windows", "vm", "zos"];
 
 #[cfg(test)]
 mod tests {
@@ -128,6 +154,16 @@ mod tests {
     }
 
     #[test]
+    fn empty_mount_destination_is_not_made_absolute() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "mounts": [{"destination": ""}]}),
+            Platform::Linux,
+        );
+        assert_eq!(doc["mounts"][0]["destination"], "");
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
     fn freebsd_section_rejected_on_linux() {
         let (_, d) = run(
             json!({"ociVersion": "1.3.0", "freebsd": {}}),
@@ -138,6 +174,46 @@ mod tests {
                 .any(|d| d.path == "freebsd" && d.message.contains("linux backend")),
             "{d:?}"
         );
+    }
+
+    #[test]
+    fn linux_section_rejected_on_freebsd() {
+        let (_, d) = run(
+            json!({"ociVersion": "1.3.0", "linux": {}}),
+            Platform::FreeBsd,
+        );
+        assert!(
+            d.iter().any(|d| d.path == "linux"
+                && d.severity == crate::bundle::Severity::Error
+                && d.message.contains("freebsd backend")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn other_platform_sections_only_warn() {
+        let (_, d) = run(json!({"ociVersion": "1.3.0", "zos": {}}), Platform::Linux);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].severity, d[0].path.as_str()),
+            (crate::bundle::Severity::Warning, "zos")
+        );
+    }
+
+    #[test]
+    fn missing_user_defaults_to_root_with_warning() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "process": {"cwd": "/", "args": ["sh"]}}),
+            Platform::FreeBsd,
+        );
+        assert_eq!(doc["process"]["user"], json!({"uid": 0, "gid": 0}));
+        assert_eq!(d[0].path, "process.user");
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "process": {"user": {"uid": 5, "gid": 6}}}),
+            Platform::Linux,
+        );
+        assert_eq!(doc["process"]["user"]["uid"], 5);
+        assert!(d.is_empty());
     }
 
     #[test]

@@ -1,34 +1,22 @@
 use super::{emit, print_json};
-use crate::bundle::{self, Platform};
+use crate::bundle::{self, Input, Platform};
 use crate::cli::{ReportFormat, ValidateArgs, ValidatePlatform};
 use crate::error::Result;
 
+/// Reports every problem and what this host would do with each special
+/// field; exits 0 only when the bundle would run.
 pub fn run(a: &ValidateArgs) -> Result<i32> {
     let platform = match a.platform {
         Some(ValidatePlatform::Linux) => Platform::Linux,
         Some(ValidatePlatform::Freebsd) => Platform::FreeBsd,
         None => Platform::host(),
     };
-    let (ok, problems) = match bundle::load(&a.bundle, platform) {
-        Ok(b) => (true, b.warnings),
-        Err(e) => (false, e.problems()),
-    };
+    let report = bundle::report(Input::Dir(&a.bundle), platform);
     match a.format {
         ReportFormat::Json => {
-            print_json(
-                &serde_json::json!({ "ok": ok, "platform": platform.name(), "problems": problems }),
-            )?;
+            print_json(&report)?;
         }
-        ReportFormat::Text => {
-            for p in &problems {
-                emit(&format!("{:?}: {p}", p.severity))?;
-            }
-            emit(if ok {
-                "bundle is valid"
-            } else {
-                "bundle is NOT valid"
-            })?;
-        }
+        ReportFormat::Text => emit(report.to_text().trim_end())?,
     }
-    Ok(if ok { 0 } else { 1 })
+    Ok(report.exit_code())
 }

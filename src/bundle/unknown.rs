@@ -1,0 +1,152 @@
+//! Unknown keys under known objects. The spec says runtimes ignore unknown
+//! properties, so these are warnings, never errors, and the document is left
+//! as it is; but a key that looks like a misspelling of a real field is named
+//! with the field it probably meant.
+
+use serde_json::Value;
+
+use super::known::{Shape, CONFIG, DISCOURAGED, RETIRED};
+use super::{path, suggest, Diagnostic};
+
+/// Walk the whole document against the known-field tree.
+pub(super) fn check(doc: &Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    walk(doc, &CONFIG, "", "", &mut out);
+    out
+}
+
+/// `pattern` is the path with indices and map keys erased (`mounts[].type`),
+/// used to look fields up in the RETIRED/DISCOURAGED tables.
+fn walk(v: &Value, shape: &Shape, at: &str, pattern: &str, out: &mut Vec<Diagnostic>) {
+    match (shape, v) {
+        (Shape::Object(fields), Value::Object(map)) => {
+            for (k, child) in map {
+                let here = path::key(at, k);
+                let pat = if pattern.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{pattern}.{k}")
+                };
+                match fields.iter().find(|(name, _)| name == k) {
+                    Some((_, s)) => {
+                        if let Some((_, why)) = DISCOURAGED.iter().find(|(p, _)| *p == pat) {
+                            if !child.is_null() {
+                                out.push(Diagnostic::warning(&here, *why));
+                            }
+                        }
+                        walk(child, s, &here, &pat, out);
+                    }
+                    None => out.push(unknown(&here, &pat, k, fields)),
+                }
+            }
+        }
+        (Shape::Array(inner), Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(
+                    item,
+                    inner,
+                    &path::index(at, i),
+                    &format!("{pattern}[]"),
+                    out,
+                );
+            }
+        }
+        (Shape::Map(inner), Value::Object(map)) => {
+            for (k, child) in map {
+                walk(
+                    child,
+                    inner,
+                    &path::key(at, k),
+                    &format!("{pattern}[]"),
+                    out,
+                );
+            }
+        }
+        // Leaves, and values of the wrong JSON type (the typed parse reports those).
+        _ => {}
+    }
+}
+
+fn unknown(here: &str, pattern: &str, key: &str, fields: &[(&str, Shape)]) -> Diagnostic {
+    if let Some((_, why)) = RETIRED.iter().find(|(p, _)| *p == pattern) {
+        return Diagnostic::warning(here, *why);
+    }
+    let msg = match suggest::closest(key, fields.iter().map(|(n, _)| *n)) {
+        Some(near) => format!("unknown field `{key}` (ignored); did you mean `{near}`?"),
+        None => format!("unknown field `{key}` (ignored)"),
+    };
+    Diagnostic::warning(here, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Severity;
+    use serde_json::json;
+
+    fn msgs(doc: Value) -> Vec<String> {
+        check(&doc)
+            .into_iter()
+            .inspect(|d| assert_eq!(d.severity, Severity::Warning))
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn misspellings_get_a_suggestion() {
+        let m = msgs(json!({
+            "ociVersion": "1.3.0",
+            "process": {"capabilites": {}},
+            "linux": {"resources": {"memroy": {"limit": 1}}}
+        }));
+        assert!(m.contains(&"process.capabilites: unknown field `capabilites` (ignored); did you mean `capabilities`?".to_string()), "{m:?}");
+        assert!(
+            m.iter().any(|s| s.starts_with("linux.resources.memroy:")
+                && s.contains("did you mean `memory`?")),
+            "{m:?}"
+        );
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn unrelated_unknown_keys_warn_without_suggestion() {
+        let m = msgs(json!({"mounts": [{"destination": "/x", "x-vendor-thing": 1}]}));
+        assert_eq!(
+            m,
+            vec![
+                "mounts[0][\"x-vendor-thing\"]: unknown field `x-vendor-thing` (ignored)"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn maps_and_foreign_platforms_are_free_form() {
+        let m = msgs(json!({
+            "annotations": {"anything.goes": "x"},
+            "linux": {"sysctl": {"net.ipv4.ip_forward": "1"}, "netDevices": {"eth0": {"nmae": "x"}}},
+            "freebsd": {"jail": {"whatever": 1}},
+            "windows": {"layerFolders": []}
+        }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("linux.netDevices.eth0.nmae:") && m[0].contains("`name`"));
+    }
+
+    #[test]
+    fn retired_and_discouraged_fields_say_why() {
+        let m = msgs(json!({
+            "hooks": {"prestart": [{"path": "/bin/true"}]},
+            "linux": {"intelRdt": {"enableCMT": true}, "resources": {"memory": {"kernel": -1}}}
+        }));
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m
+            .iter()
+            .any(|s| s.starts_with("hooks.prestart: deprecated")));
+        assert!(m
+            .iter()
+            .any(|s| s.starts_with("linux.intelRdt.enableCMT: removed in runtime-spec v1.3.0")));
+        assert!(m
+            .iter()
+            .any(|s| s.starts_with("linux.resources.memory.kernel: NOT RECOMMENDED")));
+    }
+}

@@ -1,0 +1,159 @@
+//! `mounts[]`: destinations must stay inside the container root, id-mapped
+//! mounts need both mapping lists, and `linux.rootfsPropagation` must be a
+//! propagation mode.
+
+use serde_json::Value;
+
+use super::{array, idmap, string};
+use crate::bundle::{path, Diagnostic, Platform};
+
+pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
+    for (i, m) in array(doc, "mounts").iter().enumerate() {
+        let at = path::index("mounts", i);
+        if let Some(dest) = string(m, "destination") {
+            destination(dest, &path::key(&at, "destination"), out);
+        }
+        match (
+            m.get("uidMappings").is_some(),
+            m.get("gidMappings").is_some(),
+        ) {
+            (true, false) => out.push(Diagnostic::error(
+                path::key(&at, "gidMappings"),
+                "missing: an id-mapped mount needs both `uidMappings` and `gidMappings`",
+            )),
+            (false, true) => out.push(Diagnostic::error(
+                path::key(&at, "uidMappings"),
+                "missing: an id-mapped mount needs both `uidMappings` and `gidMappings`",
+            )),
+            _ => {}
+        }
+        for list in ["uidMappings", "gidMappings"] {
+            idmap::check_list(m, list, &at, out);
+        }
+    }
+    if platform == Platform::Linux {
+        propagation(doc, out);
+    }
+}
+
+/// Destinations are container paths: after normalization they are absolute;
+/// `..` may not climb above `/` (a hostile `../../etc` would land on the host).
+pub(super) fn destination(dest: &str, at: &str, out: &mut Vec<Diagnostic>) {
+    if dest.is_empty() {
+        out.push(Diagnostic::error(at, "must not be empty"));
+        return;
+    }
+    match lexical_depth(dest) {
+        Err(()) => out.push(Diagnostic::error(
+            at,
+            format!("destination `{dest}` escapes the container root through `..`"),
+        )),
+        Ok(true) => out.push(Diagnostic::warning(
+            at,
+            format!("destination `{dest}` contains `..`; it is resolved inside the container root"),
+        )),
+        Ok(false) => {}
+    }
+}
+
+/// Ok(has_dotdot) if `p` never climbs above its root, Err if it does.
+fn lexical_depth(p: &str) -> Result<bool, ()> {
+    let mut depth = 0usize;
+    let mut dotdot = false;
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                dotdot = true;
+                depth = depth.checked_sub(1).ok_or(())?;
+            }
+            _ => depth += 1,
+        }
+    }
+    Ok(dotdot)
+}
+
+const PROPAGATION: &[&str] = &["private", "shared", "slave", "unbindable"];
+
+fn propagation(doc: &Value, out: &mut Vec<Diagnostic>) {
+    let Some(p) = doc
+        .pointer("/linux/rootfsPropagation")
+        .and_then(Value::as_str)
+    else {
+        return;
+    };
+    let at = "linux.rootfsPropagation";
+    if PROPAGATION.contains(&p) {
+        return;
+    }
+    if p.strip_prefix('r')
+        .is_some_and(|rest| PROPAGATION.contains(&rest))
+    {
+        out.push(Diagnostic::warning(
+            at,
+            format!(
+                "`{p}` is not a runtime-spec value (accepted: libcrun understands it); use `{}`",
+                &p[1..]
+            ),
+        ));
+    } else {
+        out.push(Diagnostic::error(
+            at,
+            format!("`{p}` is not one of {}", PROPAGATION.join(", ")),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{errors_of, run};
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hostile_destinations_rejected() {
+        for d in ["/../../etc", "/a/../../etc", "../x", "/.."] {
+            let mut out = Vec::new();
+            destination(d, "mounts[3].destination", &mut out);
+            assert_eq!(out.len(), 1, "{d}");
+            assert_eq!(out[0].severity, crate::bundle::Severity::Error, "{d}");
+            assert!(out[0].message.contains("escapes"), "{d}");
+        }
+    }
+
+    #[test]
+    fn harmless_destinations() {
+        let mut out = Vec::new();
+        destination("/a/./b//c", "x", &mut out);
+        assert!(out.is_empty());
+        destination("/a/../b", "x", &mut out);
+        assert_eq!(out[0].severity, crate::bundle::Severity::Warning);
+    }
+
+    #[test]
+    fn idmapped_mount_needs_both_lists() {
+        let f = run(
+            json!({"mounts": [{"destination": "/d", "uidMappings": [{"containerID": 0, "hostID": 1, "size": 1}]}]}),
+            Platform::Linux,
+        );
+        assert!(
+            errors_of(&f)
+                .iter()
+                .any(|(p, _)| p == "mounts[0].gidMappings"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn rootfs_propagation_values() {
+        let e = |p: &str| {
+            errors_of(&run(
+                json!({"linux": {"rootfsPropagation": p}}),
+                Platform::Linux,
+            ))
+        };
+        assert!(e("slave").is_empty());
+        assert!(e("rslave").is_empty());
+        assert_eq!(e("sideways")[0].0, "linux.rootfsPropagation");
+    }
+}

@@ -1,0 +1,62 @@
+//! No string (or map key) may contain a NUL byte: every string ends up as a
+//! C string in libcrun, where a NUL would silently cut it short.
+
+use serde_json::Value;
+
+use crate::bundle::{path, Diagnostic};
+
+pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
+    walk(doc, "", out);
+}
+
+fn walk(v: &Value, at: &str, out: &mut Vec<Diagnostic>) {
+    match v {
+        Value::String(s) if s.contains('\0') => out.push(Diagnostic::error(
+            at,
+            "contains a NUL byte (\\u0000), which cannot be passed to the kernel",
+        )),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, &path::index(at, i), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, child) in map {
+                let here = path::key(at, k);
+                if k.contains('\0') {
+                    out.push(Diagnostic::error(
+                        &here,
+                        "key contains a NUL byte (\\u0000)",
+                    ));
+                }
+                walk(child, &here, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nul_in_values_and_keys() {
+        let mut out = Vec::new();
+        check(
+            &json!({"process": {"args": ["sh", "a\u{0}b"]}, "annotations": {"k\u{0}": "v"}}),
+            &mut out,
+        );
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].path, "process.args[1]");
+        assert!(out[1].path.starts_with("annotations["));
+    }
+
+    #[test]
+    fn clean_document_passes() {
+        let mut out = Vec::new();
+        check(&json!({"process": {"args": ["sh"]}}), &mut out);
+        assert!(out.is_empty());
+    }
+}

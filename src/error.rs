@@ -6,8 +6,9 @@ use crate::bundle::BundleError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("invalid container id `{id}`: {reason}")]
-    InvalidId { id: String, reason: String },
+    /// The message names the id (see `id::validate_id`).
+    #[error("{0}")]
+    InvalidId(String),
 
     #[error("container `{id}` does not exist")]
     NotFound { id: String },

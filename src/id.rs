@@ -5,7 +5,9 @@
 //! - 1 to 255 bytes (NAME_MAX; podman's ids are 64 hex characters);
 //! - only ASCII letters, digits and `_ . + -`;
 //! - not `.`, and no `..` anywhere (so it can never climb a directory);
-//! - not starting with `-` (it would read as an option to other tools).
+//! - starting with a letter or digit: not `-` (it would read as an option to
+//!   other tools) and not `.` (the kernel reserves keyring names starting with
+//!   `.`, so creating the container's session keyring would fail).
 
 /// Longest accepted id, in bytes.
 pub const MAX_LEN: usize = 255;
@@ -28,8 +30,8 @@ pub fn validate_id(id: &str) -> Result<(), String> {
     if id == "." || id.contains("..") {
         return bad("`.` and `..` are not allowed");
     }
-    if id.starts_with('-') {
-        return bad("must not start with `-`");
+    if !id.as_bytes()[0].is_ascii_alphanumeric() {
+        return bad("must start with a letter or digit");
     }
     if let Some(c) = id
         .chars()
@@ -64,10 +66,12 @@ mod tests {
             ("a..b", "`..`"),
             ("a/b", "character `/`"),
             ("../etc", "`..`"),
-            ("-rf", "start with `-`"),
+            ("-rf", "start with a letter or digit"),
+            (".hidden", "start with a letter or digit"),
+            ("_x", "start with a letter or digit"),
             ("a b", "character ` `"),
             ("ctr\0", "character `\\0`"),
-            ("ünï", "character `ü`"),
+            ("aünï", "character `ü`"),
         ] {
             let e = validate_id(id).unwrap_err();
             assert!(e.contains(why), "{id:?}: {e}");

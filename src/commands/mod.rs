@@ -82,10 +82,7 @@ pub fn runtime(g: &GlobalArgs) -> Result<Runtime> {
 
 /// Validate `id` before anything touches the state directory.
 pub fn checked_id(id: &str) -> Result<&str> {
-    crate::id::validate_id(id).map_err(|reason| Error::InvalidId {
-        id: id.to_string(),
-        reason,
-    })?;
+    crate::id::validate_id(id).map_err(Error::InvalidId)?;
     Ok(id)
 }
 

@@ -318,12 +318,33 @@ mod tests {
         }
     }
 
+    /// A backend that implements every v1.3.0 addition, so these tests
+    /// exercise the host-dependent decisions.
+    const ALL_SUPPORTED: BackendSupport = BackendSupport {
+        net_devices: true,
+        memory_policy: true,
+        rdt_schemata: true,
+        rdt_monitoring: true,
+    };
+
+    #[test]
+    fn additions_the_backend_lacks_are_rejected() {
+        let t = treatments(
+            &json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0"}, "namespaces": [{"type": "network"}], "netDevices": {"eth0": {}}}}),
+            Platform::Linux,
+            Some(&hybrid()),
+            &BackendSupport::LINUX,
+        );
+        assert!(t.iter().all(|t| t.action == Action::Rejected), "{t:?}");
+        assert_eq!(t.len(), 2, "{t:?}");
+    }
+
     fn decide(linux: Value, host: &HostFacts) -> Vec<(String, Action)> {
         treatments(
             &json!({"linux": linux}),
             Platform::Linux,
             Some(host),
-            &BackendSupport::LINUX,
+            &ALL_SUPPORTED,
         )
         .into_iter()
         .map(|t| (t.path, t.action))

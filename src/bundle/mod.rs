@@ -7,6 +7,8 @@
 mod diagnostic;
 mod error;
 pub mod freebsd;
+mod freebsd_bridge;
+mod freebsd_lint;
 mod load;
 mod normalize;
 mod validate;

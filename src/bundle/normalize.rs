@@ -19,7 +19,7 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<
     oci_version(doc, &mut out);
     rootfs_absolute(doc, dir, &mut out);
     mount_destinations(doc, platform, &mut out);
-    out.extend(freebsd::bridge_annotations(doc));
+    out.extend(freebsd::bridge_annotations(doc, platform));
     platform_gate(doc, platform, &mut out);
     out
 }

@@ -1,0 +1,3 @@
+//! FreeBSD apply layer (filled in below).
+
+pub struct JailRuntime;

@@ -1,0 +1,3 @@
+//! Backends that turn a validated bundle into a running container.
+
+pub mod jail;

@@ -50,9 +50,17 @@ pub struct MountOption {
     pub value: String,
 }
 
-/// One devfs rule, as the words of `devfs rule apply …`.
+/// One devfs rule, as the text after `devfs rule apply` (words separated
+/// by single spaces; no word contains whitespace).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DevfsRule(pub Vec<String>);
+#[serde(transparent)]
+pub struct DevfsRule(pub String);
+
+impl DevfsRule {
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.0.split_whitespace()
+    }
+}
 
 const TYPES: &[&str] = &[
     "nullfs",
@@ -226,11 +234,11 @@ fn option(step: &mut MountStep, o: &str, at: &str, out: &mut Vec<Diagnostic>) {
             ));
             return;
         }
-        let words: Vec<String> = rule.split_whitespace().map(String::from).collect();
+        let words: Vec<&str> = rule.split_whitespace().collect();
         if words.is_empty() {
             out.push(Diagnostic::error(at, "empty devfs rule"));
         } else {
-            step.devfs_rules.push(DevfsRule(words));
+            step.devfs_rules.push(DevfsRule(words.join(" ")));
         }
         return;
     }
@@ -274,7 +282,7 @@ fn device_rules(devices: &[Device], steps: &mut [MountStep], out: &mut Vec<Diagn
             out.push(Diagnostic::error(format!("{at}.path"), e));
             continue;
         }
-        let mut words = vec!["path".to_string(), path.to_string(), "unhide".to_string()];
+        let mut rule = format!("path {path} unhide");
         if let Some(mode) = d.mode {
             if mode > 0o777 {
                 out.push(Diagnostic::error(
@@ -283,9 +291,9 @@ fn device_rules(devices: &[Device], steps: &mut [MountStep], out: &mut Vec<Diagn
                 ));
                 continue;
             }
-            words.extend(["mode".to_string(), format!("{mode:04o}")]);
+            rule.push_str(&format!(" mode {mode:04o}"));
         }
-        dev.devfs_rules.push(DevfsRule(words));
+        dev.devfs_rules.push(DevfsRule(rule));
     }
 }
 
@@ -370,7 +378,7 @@ mod tests {
                 value: "4".into()
             }]
         );
-        let rules: Vec<String> = s[0].devfs_rules.iter().map(|r| r.0.join(" ")).collect();
+        let rules: Vec<&str> = s[0].devfs_rules.iter().map(|r| r.0.as_str()).collect();
         assert_eq!(
             rules,
             [

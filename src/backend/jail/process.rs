@@ -39,6 +39,8 @@ pub struct UserPlan {
     /// Supplementary groups, sent with setgroups(2): `gid` first, then
     /// `additionalGids` without duplicates.
     pub groups: Vec<u32>,
+    /// Shown in octal (`"0022"`).
+    #[serde(with = "octal")]
     pub umask: u32,
 }
 
@@ -49,6 +51,20 @@ pub struct RlimitPlan {
     pub typ: String,
     pub soft: u64,
     pub hard: u64,
+}
+
+/// `umask` as an octal string in the plan (the input gives it in decimal).
+mod octal {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:04o}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let text = String::deserialize(d)?;
+        u32::from_str_radix(&text, 8).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The rlimits FreeBSD has (RLIMIT_AS is an alias of RLIMIT_VMEM there).
@@ -212,6 +228,7 @@ mod tests {
         );
         assert_eq!(p.env, ["HOME=/root"]);
         assert_eq!(p.user.umask, 0o077);
+        assert_eq!(serde_json::to_value(&p.user).unwrap()["umask"], "0077");
         assert_eq!(p.exec_path, ["/x"]);
     }
 

@@ -6,6 +6,8 @@
 //! nmount(2) and friends. `sys` holds every `unsafe` block of the backend.
 
 pub mod encode;
+pub mod fsprep;
+pub mod hookrun;
 mod hooks;
 mod input;
 mod mounts;

@@ -14,7 +14,7 @@ mod mounts;
 mod naming;
 mod params;
 pub mod plan;
-mod process;
+pub mod process;
 pub mod resolve;
 pub mod state;
 
@@ -24,7 +24,7 @@ mod apply;
 mod sys;
 
 #[cfg(target_os = "freebsd")]
-pub use apply::JailRuntime;
+pub use apply::{ExecOptions, JailRuntime};
 pub use plan::{plan, plan_with, JailPlan, PlanContext};
 
 use std::path::PathBuf;

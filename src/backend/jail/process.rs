@@ -178,6 +178,23 @@ fn rlimits(list: &[input::Rlimit], out: &mut Vec<Diagnostic>) -> Vec<RlimitPlan>
     v
 }
 
+/// Plan an `exec` process given as an OCI process object.
+pub fn plan_exec(process: &serde_json::Value) -> Result<ProcessPlan, Vec<Diagnostic>> {
+    let p: input::Process = serde_json::from_value(process.clone())
+        .map_err(|e| vec![Diagnostic::error("process", e.to_string())])?;
+    let mut out = Vec::new();
+    let plan = plan_process(&p, &mut out);
+    let errors: Vec<Diagnostic> = out
+        .into_iter()
+        .filter(|d| d.severity == crate::bundle::Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Candidates for `arg0`: itself when it has a `/`, else each PATH entry.
 pub fn exec_path(arg0: &str, env: &[String]) -> Vec<String> {
     if arg0.is_empty() {
@@ -260,6 +277,17 @@ mod tests {
         );
         assert_eq!(p.rlimits.len(), 1);
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn exec_process_is_planned_and_checked() {
+        let ok =
+            plan_exec(&json!({"args": ["ls"], "cwd": "/", "user": {"uid": 0, "gid": 0}})).unwrap();
+        assert_eq!(ok.exec_path, ["/usr/bin/ls", "/bin/ls"]);
+        let e =
+            plan_exec(&json!({"args": [], "cwd": "/", "user": {"uid": 0, "gid": 0}})).unwrap_err();
+        assert_eq!(e[0].path, "process.args");
+        assert!(plan_exec(&json!({"args": ["x"]})).is_err());
     }
 
     #[test]

@@ -104,14 +104,6 @@ pub fn jail_get_ints(name: &str, names: &[&str]) -> io::Result<(i32, Vec<i32>)> 
     Ok((jid, vals))
 }
 
-pub fn jail_attach(jid: i32) -> io::Result<()> {
-    // SAFETY: plain syscall with an integer argument.
-    if unsafe { libc::jail_attach(jid) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 pub fn jail_remove(jid: i32) -> io::Result<()> {
     // SAFETY: plain syscall with an integer argument.
     if unsafe { libc::jail_remove(jid) } != 0 {

@@ -7,6 +7,8 @@
 mod diagnostic;
 mod error;
 pub mod freebsd;
+mod freebsd_bridge;
+mod freebsd_lint;
 pub mod host;
 pub mod known;
 mod load;

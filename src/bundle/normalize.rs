@@ -20,7 +20,7 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<
     rootfs_absolute(doc, dir, &mut out);
     mount_destinations(doc, platform, &mut out);
     default_user(doc, &mut out);
-    out.extend(freebsd::bridge_annotations(doc));
+    out.extend(freebsd::bridge_annotations(doc, platform));
     platform_gate(doc, platform, &mut out);
     out
 }

@@ -30,7 +30,7 @@ fn main() {
         log::report_error(&format!("cannot open log file: {e}"));
         std::process::exit(1);
     }
-    backend::libcrun::init_logging(level);
+    backend::init_logging(level);
     let code = match commands::execute(cli) {
         Ok(code) => code,
         Err(e) => {

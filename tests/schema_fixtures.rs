@@ -124,10 +124,8 @@ fn bad_fixtures_rejected_naming_the_field() {
     }
 }
 
-/// Needs the typed `freebsd` object from the freebsd branch (`vnet` may not
-/// be `disable`); until that is merged the loader takes `jail` as raw JSON.
+/// The typed `freebsd` object refuses what the schema refuses (`vnet` may not be `disable`).
 #[test]
-#[ignore = "depends on the freebsd branch's `freebsd.jail` types"]
 fn bad_freebsd_fixtures_rejected_naming_the_field() {
     for p in fixtures("bad") {
         if platform(name(&p)) == Platform::FreeBsd {

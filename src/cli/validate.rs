@@ -27,4 +27,8 @@ pub struct ValidateArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+
+    /// Container id to plan for (FreeBSD: the jail is named after it)
+    #[arg(long, value_name = "ID", default_value = "example")]
+    pub id: String,
 }

@@ -1,5 +1,5 @@
 use super::{checked_id, runtime};
-use crate::backend::libcrun::CreateOptions;
+use crate::backend::CreateOptions;
 use crate::bundle::{self, Platform};
 use crate::cli::{CreateArgs, GlobalArgs};
 use crate::error::{Error, Result};

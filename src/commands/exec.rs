@@ -1,5 +1,6 @@
 use super::{checked_id, runtime};
-use crate::backend::libcrun::{process, ExecOptions, ExecRequest};
+use crate::backend::exec_process::{self as process, ExecRequest};
+use crate::backend::ExecOptions;
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::error::{Error, Result};
 

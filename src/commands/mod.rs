@@ -17,7 +17,7 @@ mod version;
 
 use std::path::PathBuf;
 
-use crate::backend::libcrun::Runtime;
+use crate::backend::Runtime;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::{Error, Result};
 

@@ -1,6 +1,6 @@
 use std::io::Write;
 
-use crate::backend::libcrun::default_spec;
+use crate::backend::default_spec;
 use crate::cli::SpecArgs;
 use crate::error::{Error, Result};
 

@@ -1,10 +1,12 @@
-use crate::backend::libcrun::LIBCRUN_VERSION;
+use super::emit;
+use crate::backend::backend_version;
 use crate::bundle::version::MAX;
+use crate::error::Result;
 
-pub fn run() -> Result<i32, crate::error::Error> {
-    super::emit(&format!("stockade version {}", env!("CARGO_PKG_VERSION")))?;
-    super::emit(&format!("libcrun version {LIBCRUN_VERSION}"))?;
-    super::emit(&format!("commit: {}", env!("STOCKADE_COMMIT")))?;
-    super::emit(&format!("spec: {MAX}"))?;
+pub fn run() -> Result<i32> {
+    emit(&format!("stockade version {}", env!("CARGO_PKG_VERSION")))?;
+    emit(&backend_version())?;
+    emit(&format!("commit: {}", env!("STOCKADE_COMMIT")))?;
+    emit(&format!("spec: {MAX}"))?;
     Ok(0)
 }

@@ -21,6 +21,8 @@ pub mod state;
 #[cfg(target_os = "freebsd")]
 mod apply;
 #[cfg(target_os = "freebsd")]
+pub mod runtime;
+#[cfg(target_os = "freebsd")]
 mod sys;
 
 #[cfg(target_os = "freebsd")]

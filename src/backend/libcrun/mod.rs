@@ -3,7 +3,6 @@
 
 mod errors;
 pub mod ffi;
-pub mod process;
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use ffi::{Context, ContextArgs};
 
-pub use process::ExecRequest;
+pub use super::options::{CreateOptions, ExecOptions, Summary};
 
 /// Settings shared by every command (from the global flags).
 #[derive(Debug, Clone)]
@@ -21,34 +20,6 @@ pub struct Runtime {
     pub root: PathBuf,
     pub systemd_cgroup: bool,
     pub force_no_cgroup: bool,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct CreateOptions {
-    pub pid_file: Option<PathBuf>,
-    pub console_socket: Option<PathBuf>,
-    pub preserve_fds: u32,
-    pub no_pivot: bool,
-    pub no_new_keyring: bool,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct ExecOptions {
-    pub pid_file: Option<PathBuf>,
-    pub console_socket: Option<PathBuf>,
-    pub preserve_fds: u32,
-    pub detach: bool,
-}
-
-/// One row of `list`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Summary {
-    pub id: String,
-    pub pid: i32,
-    pub status: String,
-    pub bundle: String,
-    pub created: String,
-    pub owner: String,
 }
 
 fn path_str(p: &Path) -> String {
@@ -304,3 +275,8 @@ pub fn init_logging(level: tracing::Level) {
 }
 
 pub const LIBCRUN_VERSION: &str = ffi::LIBCRUN_VERSION;
+
+/// What `--version` reports about the backend.
+pub fn backend_version() -> String {
+    format!("libcrun version {}", ffi::LIBCRUN_VERSION)
+}

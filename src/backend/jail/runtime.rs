@@ -1,0 +1,160 @@
+//! The command layer's `Runtime` on FreeBSD: the same surface as the libcrun
+//! backend, carried out by `JailRuntime`. Verbs the jail backend does not
+//! implement yet say so instead of pretending.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::apply::{ExecOptions as JailExecOptions, JailRuntime};
+use super::state::Store;
+use crate::backend::{CreateOptions, ExecOptions, Summary};
+use crate::bundle::Bundle;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    pub root: PathBuf,
+    /// cgroups do not exist on FreeBSD; kept for a uniform command layer.
+    pub systemd_cgroup: bool,
+    pub force_no_cgroup: bool,
+}
+
+fn failed<'a>(op: &'static str, id: &'a str) -> impl FnOnce(anyhow::Error) -> Error + 'a {
+    move |e| Error::Backend {
+        id: id.to_string(),
+        op,
+        msg: format!("{e:#}"),
+    }
+}
+
+fn unsupported(verb: &str) -> Error {
+    Error::Other(format!(
+        "`{verb}` is not supported by the FreeBSD jail backend yet"
+    ))
+}
+
+impl Runtime {
+    fn jail(&self) -> JailRuntime {
+        JailRuntime::new(self.root.clone())
+    }
+
+    fn store(&self) -> Store {
+        Store {
+            root: self.root.clone(),
+        }
+    }
+
+    pub fn exists(&self, id: &str) -> bool {
+        self.store().load(id).is_ok()
+    }
+
+    fn require(&self, id: &str) -> Result<()> {
+        if self.exists(id) {
+            Ok(())
+        } else {
+            Err(Error::NotFound { id: id.to_string() })
+        }
+    }
+
+    pub fn create(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<()> {
+        if self.exists(id) {
+            return Err(Error::AlreadyExists { id: id.to_string() });
+        }
+        let opts = super::CreateOptions {
+            pid_file: o.pid_file.clone(),
+            console_socket: o.console_socket.clone(),
+            preserve_fds: o.preserve_fds,
+        };
+        self.jail()
+            .create(id, bundle, &opts)
+            .map_err(failed("create", id))
+    }
+
+    pub fn run(
+        &self,
+        _id: &str,
+        _b: &Bundle,
+        _o: &CreateOptions,
+        _detach: bool,
+        _keep: bool,
+    ) -> Result<i32> {
+        Err(unsupported("run"))
+    }
+
+    pub fn start(&self, id: &str) -> Result<()> {
+        self.require(id)?;
+        self.jail().start(id).map_err(failed("start", id))
+    }
+
+    pub fn state(&self, id: &str) -> Result<Value> {
+        self.require(id)?;
+        self.jail().state(id).map_err(failed("state", id))
+    }
+
+    pub fn stored_config(&self, _id: &str) -> Result<Value> {
+        Err(unsupported("exec without --process"))
+    }
+
+    pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
+        self.require(id)?;
+        self.jail()
+            .kill(id, signal, all)
+            .map_err(failed("kill", id))
+    }
+
+    pub fn delete(&self, id: &str, force: bool) -> Result<()> {
+        if !self.exists(id) {
+            return if force {
+                Ok(())
+            } else {
+                Err(Error::NotFound { id: id.to_string() })
+            };
+        }
+        self.jail().delete(id, force).map_err(failed("delete", id))
+    }
+
+    pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
+        self.require(id)?;
+        let opts = JailExecOptions {
+            pid_file: o.pid_file.clone(),
+            console_socket: o.console_socket.clone(),
+            detach: o.detach,
+            preserve_fds: o.preserve_fds,
+        };
+        self.jail()
+            .exec(id, process, &opts)
+            .map_err(failed("exec", id))
+    }
+
+    pub fn pause(&self, _id: &str) -> Result<()> {
+        Err(unsupported("pause"))
+    }
+
+    pub fn resume(&self, _id: &str) -> Result<()> {
+        Err(unsupported("resume"))
+    }
+
+    pub fn update(&self, _id: &str, _resources_json: &str) -> Result<()> {
+        Err(unsupported("update"))
+    }
+
+    pub fn pids(&self, _id: &str) -> Result<Vec<i32>> {
+        Err(unsupported("ps"))
+    }
+
+    pub fn list(&self) -> Result<Vec<Summary>> {
+        Err(unsupported("list"))
+    }
+}
+
+pub fn default_spec(_rootful: bool) -> Result<String> {
+    Err(unsupported("spec"))
+}
+
+/// Jails log through `tracing` only; nothing to route.
+pub fn init_logging(_level: tracing::Level) {}
+
+pub fn backend_version() -> String {
+    "backend: FreeBSD jails (native)".to_string()
+}

@@ -26,6 +26,9 @@ pub struct Additions {
     netdevs: Vec<netdev::Device>,
     policy: Option<mempolicy::Policy>,
     rdt: Option<rdt::Request>,
+    /// What `join_rdt` created in this process (not set when libcrun ran
+    /// the creation in a forked child, as for `run --detach`).
+    rdt_made: std::cell::RefCell<Option<(PathBuf, rdt::Record)>>,
 }
 
 /// Where a created container's RDT record lives.
@@ -39,6 +42,7 @@ impl Additions {
             netdevs: netdev::requested(config),
             policy: mempolicy::from_config(config)?,
             rdt: rdt::requested(config),
+            rdt_made: Default::default(),
         })
     }
 
@@ -105,7 +109,17 @@ impl Additions {
                 format!("linux.intelRdt: cannot record the resctrl groups: {e}"),
             ));
         }
+        *self.rdt_made.borrow_mut() = Some((root, rec));
         Ok(())
+    }
+
+    /// After create/run returned: when the container is gone (a foreground
+    /// run that ended, or a failure after the callback) libcrun has removed
+    /// its state, so remove the resctrl groups made for it here.
+    pub fn cleanup_if_gone(&self, state_root: &Path, id: &str) {
+        if !state_root.join(id).exists() {
+            remove_rdt(self.rdt_made.borrow_mut().take());
+        }
     }
 }
 

@@ -127,11 +127,13 @@ impl Runtime {
         let (adds, json) = additions_for("create", id, bundle)?;
         let container =
             ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
-        adds.around_create(&self.root, id, || {
-            ffi::create(&mut Context::new(&args), &container)
-        })
-        .map_err(|e| errors::addition("create", id, e))?
-        .map_err(|e| errors::describe("create", id, &e))
+        let out = adds
+            .around_create(&self.root, id, || {
+                ffi::create(&mut Context::new(&args), &container)
+            })
+            .map_err(|e| errors::addition("create", id, e))?;
+        adds.cleanup_if_gone(&self.root, id);
+        out.map_err(|e| errors::describe("create", id, &e))
     }
 
     /// Returns the container's exit status (0 when detached).
@@ -148,17 +150,13 @@ impl Runtime {
         let (adds, json) = additions_for("run", id, bundle)?;
         let container =
             ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
-        let rdt = || additions::rdt_record(&self.root, id);
         let out = adds
             .around_create(&self.root, id, || {
-                let out = ffi::run(&mut Context::new(&args), &container, keep);
-                // A foreground run removes the container unless --keep: its
-                // resctrl groups go with it.
-                (out, (!detach && !keep).then(rdt).flatten())
+                ffi::run(&mut Context::new(&args), &container, keep)
             })
             .map_err(|e| errors::addition("run", id, e))?;
-        additions::remove_rdt(out.1);
-        out.0.map_err(|e| errors::describe("run", id, &e))
+        adds.cleanup_if_gone(&self.root, id);
+        out.map_err(|e| errors::describe("run", id, &e))
     }
 
     pub fn start(&self, id: &str) -> Result<()> {

@@ -50,14 +50,14 @@ pub struct BackendSupport {
 }
 
 impl BackendSupport {
-    /// What the libcrun backend applies today: libcrun 1.21 has none of the
-    /// v1.3.0 additions below and stockade does not fill them in yet, so a
-    /// bundle using them is rejected instead of silently run without them.
+    /// What the libcrun backend applies: libcrun 1.21 has none of the
+    /// v1.3.0 additions below; stockade does them around the libcrun calls
+    /// (`backend::libcrun::additions`, with libcrun patch 0004).
     pub const LINUX: BackendSupport = BackendSupport {
-        net_devices: false,
-        memory_policy: false,
-        rdt_schemata: false,
-        rdt_monitoring: false,
+        net_devices: true,
+        memory_policy: true,
+        rdt_schemata: true,
+        rdt_monitoring: true,
     };
 }
 

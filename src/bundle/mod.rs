@@ -13,7 +13,7 @@ pub mod host;
 pub mod known;
 mod load;
 mod normalize;
-mod path;
+pub mod path;
 pub mod report;
 mod suggest;
 mod unknown;

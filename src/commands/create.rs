@@ -23,6 +23,11 @@ pub fn load(id: &str, a: &CreateArgs) -> Result<bundle::Bundle> {
     for w in &b.warnings {
         tracing::warn!("container `{id}`: {w}");
     }
+    // What this host and backend cannot apply is refused, as `validate` reports it.
+    bundle::check_host(&b, Platform::host()).map_err(|source| Error::Bundle {
+        id: id.to_string(),
+        source,
+    })?;
     Ok(b)
 }
 

@@ -19,6 +19,11 @@ pub fn describe(op: &'static str, id: &str, e: &CrunError) -> Error {
     }
 }
 
+/// A failure of the settings stockade applies itself (errno 0 if none).
+pub fn addition(op: &'static str, id: &str, (status, msg): (i32, String)) -> Error {
+    describe(op, id, &CrunError { status, msg })
+}
+
 /// libcrun says "executable file `X` not found in $PATH"; podman and CRI-O
 /// recognise runc's "executable file not found in $PATH" to report exit 127.
 pub fn rephrase(msg: &str) -> String {

@@ -475,3 +475,52 @@ pub const VERBOSITY_ERROR: i32 = sys::LIBCRUN_VERBOSITY_ERROR as i32;
 pub const VERBOSITY_WARNING: i32 = sys::LIBCRUN_VERBOSITY_WARNING as i32;
 pub const VERBOSITY_DEBUG: i32 = sys::LIBCRUN_VERBOSITY_DEBUG as i32;
 pub const LIBCRUN_VERSION: &str = sys::LIBCRUN_VERSION;
+
+/// What the created-callback reports on failure: an errno (0 for none) and a message.
+pub type CallbackError = (i32, String);
+
+/// The Rust side of libcrun's created-callback (patch 0004): runs once the
+/// init exists in its namespaces and cgroup, before any hook.
+pub type CreatedCallback<'a> = &'a mut dyn FnMut(i32) -> std::result::Result<(), CallbackError>;
+
+unsafe extern "C" fn created_trampoline(
+    arg: *mut c_void,
+    pid: libc::pid_t,
+    msg: *mut c_char,
+    msg_len: usize,
+) -> c_int {
+    // SAFETY: `arg` is the `&mut CreatedCallback` registered by `with_created_callback`,
+    // which stays borrowed (and alive) until the callback is unregistered.
+    let cb = unsafe { &mut *(arg as *mut CreatedCallback) };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(pid)))
+        .unwrap_or_else(|_| Err((0, "internal error: set-up callback panicked".into())));
+    let Err((errno, text)) = outcome else {
+        return 0;
+    };
+    if !msg.is_null() && msg_len > 0 {
+        let bytes = text.as_bytes();
+        let n = bytes.len().min(msg_len - 1);
+        // SAFETY: libcrun passes a writable buffer of `msg_len` bytes; we write n + 1 <= msg_len.
+        unsafe {
+            ptr::copy_nonoverlapping(bytes.as_ptr(), msg as *mut u8, n);
+            *msg.add(n) = 0;
+        }
+    }
+    if errno > 0 {
+        errno
+    } else {
+        -1
+    }
+}
+
+/// Run `f` (a create or run call) with `cb` registered as libcrun's
+/// created-callback; it is unregistered before returning.
+pub fn with_created_callback<T>(mut cb: CreatedCallback, f: impl FnOnce() -> T) -> T {
+    let arg = &mut cb as *mut CreatedCallback as *mut c_void;
+    // SAFETY: `cb` outlives the registration, which is cleared below before `cb` goes out of scope.
+    unsafe { sys::libcrun_stockade_set_created_callback(Some(created_trampoline), arg) };
+    let out = f();
+    // SAFETY: clearing the registration takes no pointers.
+    unsafe { sys::libcrun_stockade_set_created_callback(None, ptr::null_mut()) };
+    out
+}

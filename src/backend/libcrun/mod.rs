@@ -1,8 +1,13 @@
 //! The Linux backend: every OCI verb is one libcrun call made in this process
 //! (one short-lived process per verb, no threads — what libcrun requires).
 
+mod additions;
 mod errors;
 pub mod ffi;
+mod kernel;
+mod mempolicy;
+mod netdev;
+mod rdt;
 
 use std::path::{Path, PathBuf};
 
@@ -90,10 +95,16 @@ impl Runtime {
 
     pub fn create(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<()> {
         let args = self.creation_args(id, bundle, o)?;
-        let container = ffi::load_from_memory(&bundle.to_json())
-            .map_err(|e| errors::describe("create", id, &e))?;
-        ffi::create(&mut Context::new(&args), &container)
-            .map_err(|e| errors::describe("create", id, &e))
+        let (adds, json) = additions_for("create", id, bundle)?;
+        let container =
+            ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
+        let out = adds
+            .around_create(&self.root, id, || {
+                ffi::create(&mut Context::new(&args), &container)
+            })
+            .map_err(|e| errors::addition("create", id, e))?;
+        adds.cleanup_if_gone(&self.root, id);
+        out.map_err(|e| errors::describe("create", id, &e))
     }
 
     /// Returns the container's exit status (0 when detached).
@@ -107,15 +118,28 @@ impl Runtime {
     ) -> Result<i32> {
         let mut args = self.creation_args(id, bundle, o)?;
         args.detach = detach;
-        let container = ffi::load_from_memory(&bundle.to_json())
-            .map_err(|e| errors::describe("run", id, &e))?;
-        ffi::run(&mut Context::new(&args), &container, keep)
-            .map_err(|e| errors::describe("run", id, &e))
+        let (adds, json) = additions_for("run", id, bundle)?;
+        let container =
+            ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
+        let out = adds
+            .around_create(&self.root, id, || {
+                ffi::run(&mut Context::new(&args), &container, keep)
+            })
+            .map_err(|e| errors::addition("run", id, e))?;
+        adds.cleanup_if_gone(&self.root, id);
+        out.map_err(|e| errors::describe("run", id, &e))
     }
 
     pub fn start(&self, id: &str) -> Result<()> {
         self.require(id)?;
-        ffi::start(&mut self.ctx(id)).map_err(|e| errors::describe("start", id, &e))
+        let rdt = additions::rdt_record(&self.root, id);
+        ffi::start(&mut self.ctx(id)).map_err(|e| {
+            // A failing poststart hook tears the container down (patch 0003).
+            if !self.root.join(id).exists() {
+                additions::remove_rdt(rdt);
+            }
+            errors::describe("start", id, &e)
+        })
     }
 
     /// The OCI state of the container, as JSON.
@@ -173,7 +197,10 @@ impl Runtime {
                 Err(Error::NotFound { id: id.to_string() })
             };
         }
-        ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))
+        let rdt = additions::rdt_record(&self.root, id);
+        ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))?;
+        additions::remove_rdt(rdt);
+        Ok(())
     }
 
     pub fn pause(&self, id: &str) -> Result<()> {
@@ -210,8 +237,12 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        ffi::exec(&mut Context::new(&args), &process.to_string())
-            .map_err(|e| errors::describe("exec", id, &e))
+        let config = self.stored_config(id).ok();
+        additions::around_exec(config.as_ref(), || {
+            ffi::exec(&mut Context::new(&args), &process.to_string())
+        })
+        .map_err(|e| errors::addition("exec", id, e))?
+        .map_err(|e| errors::describe("exec", id, &e))
     }
 
     pub fn list(&self) -> Result<Vec<Summary>> {
@@ -237,6 +268,20 @@ impl Runtime {
         }
         Ok(out)
     }
+}
+
+/// The 1.3.0 additions stockade applies itself, and the config text for libcrun.
+fn additions_for(
+    op: &'static str,
+    id: &str,
+    bundle: &Bundle,
+) -> Result<(additions::Additions, String)> {
+    let config: Value = serde_json::from_str(&bundle.to_json())
+        .map_err(|e| Error::Other(format!("{op} `{id}`: config: {e}")))?;
+    let adds = additions::Additions::from_config(&config)
+        .map_err(|msg| errors::addition(op, id, (0, msg)))?;
+    let json = adds.libcrun_config(&config);
+    Ok((adds, json))
 }
 
 /// A default config for `spec` (`rootful` false gives a rootless one).

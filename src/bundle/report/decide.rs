@@ -42,7 +42,7 @@ pub fn treatments(
                     .any(|n| n.get("type") == Some(&Value::from("network")))
             });
         out.push(if !netns {
-            t("linux.netDevices", Action::Ignored, "the container has no network namespace of its own; nothing is moved")
+            t("linux.netDevices", Action::Rejected, "the container has no network namespace of its own to move the devices into (add a `network` entry to linux.namespaces)")
         } else if support.net_devices {
             t("linux.netDevices", Action::Applied, "moved into the container's network namespace at create (renamed if `name` is set); the kernel returns or destroys them when that namespace goes away")
         } else {
@@ -329,14 +329,24 @@ mod tests {
 
     #[test]
     fn additions_the_backend_lacks_are_rejected() {
+        let none = BackendSupport {
+            net_devices: false,
+            memory_policy: false,
+            rdt_schemata: false,
+            rdt_monitoring: false,
+        };
+        let doc = json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0"}, "namespaces": [{"type": "network"}], "netDevices": {"eth0": {}}}});
+        let t = treatments(&doc, Platform::Linux, Some(&hybrid()), &none);
+        assert!(t.iter().all(|t| t.action == Action::Rejected), "{t:?}");
+        assert_eq!(t.len(), 2, "{t:?}");
+        // The libcrun backend applies both.
         let t = treatments(
-            &json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0"}, "namespaces": [{"type": "network"}], "netDevices": {"eth0": {}}}}),
+            &doc,
             Platform::Linux,
             Some(&hybrid()),
             &BackendSupport::LINUX,
         );
-        assert!(t.iter().all(|t| t.action == Action::Rejected), "{t:?}");
-        assert_eq!(t.len(), 2, "{t:?}");
+        assert!(t.iter().all(|t| t.action == Action::Applied), "{t:?}");
     }
 
     fn decide(linux: Value, host: &HostFacts) -> Vec<(String, Action)> {
@@ -456,7 +466,7 @@ mod tests {
         );
         assert_eq!(
             decide(json!({"netDevices": {"eth0": {}}}), &hybrid()),
-            [("linux.netDevices".into(), Action::Ignored)]
+            [("linux.netDevices".into(), Action::Rejected)]
         );
         let d = treatments(
             &json!({"freebsd": {}, "zos": {}}),

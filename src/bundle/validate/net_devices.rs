@@ -25,7 +25,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
     if !netns {
         out.push(Diagnostic::warning(
             AT,
-            "no `network` entry in `linux.namespaces`: the container shares the host's network namespace, so the devices are not moved",
+            "no `network` entry in `linux.namespaces`: the container would share the host's network namespace, so the devices cannot be moved and create refuses the bundle",
         ));
     }
     let mut targets: Vec<(&str, String)> = Vec::new();
@@ -138,7 +138,7 @@ mod tests {
         );
         assert!(
             w.iter()
-                .any(|d| d.path == "linux.netDevices" && d.message.contains("not moved")),
+                .any(|d| d.path == "linux.netDevices" && d.message.contains("cannot be moved")),
             "{w:?}"
         );
         let e = errs(json!({"eth0": {"name": "a/b"}, "eth/1": {}}), true);

@@ -4,7 +4,9 @@
 //! Rules (each is one function below, tested on its own):
 //! - `hooks`: the front end's hook kinds that libcrun also runs.
 //! - `mountOptions`: libcrun's own option table (the front end passes
-//!   options through untouched; libcrun parses them).
+//!   options through untouched; libcrun parses them), minus the words that
+//!   never work through libcrun 1.21 ([`UNUSABLE_MOUNT_OPTIONS`], measured by
+//!   `tests/features.rs`, which fails once one of them starts working).
 //! - `linux.namespaces`: the front end's namespace types whose kernel
 //!   namespace exists here (`/proc/self/ns/<name>`); libcrun creates all of
 //!   them (its own features list omits `time`, which it does handle).
@@ -45,6 +47,26 @@ use crate::error::{Error, Result};
 
 /// libcrun 1.21 has no rdma controller code (cgroup-resources.c).
 const LIBCRUN_APPLIES_RDMA: bool = false;
+
+/// Option words libcrun 1.21 parses but no container can use: measured on
+/// Linux 6.18, every mount carrying one fails. The recursive forms of
+/// `sync`/`async`/`mand`/`nomand` have no mount_setattr(2) attribute, the
+/// recursive atime forms are refused by mount_setattr as libcrun sends them
+/// (EINVAL), and `remount` makes libcrun remount a mount that does not
+/// exist yet.
+pub const UNUSABLE_MOUNT_OPTIONS: &[&str] = &[
+    "rasync",
+    "rsync",
+    "rmand",
+    "rnomand",
+    "ratime",
+    "rnoatime",
+    "rdiratime",
+    "rnodiratime",
+    "rstrictatime",
+    "rnostrictatime",
+    "remount",
+];
 
 /// What the host offers, as far as the document cares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -146,6 +168,15 @@ pub fn hooks(i: &Inputs) -> Vec<&'static str> {
         .iter()
         .copied()
         .filter(|h| i.crun.hooks.iter().any(|c| c == h))
+        .collect()
+}
+
+pub fn mount_options(i: &Inputs) -> Vec<&str> {
+    i.crun
+        .mount_options
+        .iter()
+        .map(String::as_str)
+        .filter(|o| !UNUSABLE_MOUNT_OPTIONS.contains(o))
         .collect()
 }
 
@@ -262,12 +293,7 @@ pub fn document(i: &Inputs) -> Value {
         .iter()
         .map(String::as_str)
         .collect();
-    let common = super::common(
-        &hooks(i),
-        i.crun.mount_options.iter().map(String::as_str).collect(),
-        annotations(i),
-        &unsafe_keys,
-    );
+    let common = super::common(&hooks(i), mount_options(i), annotations(i), &unsafe_keys);
     let Value::Object(common) = common else {
         unreachable!("common() builds an object")
     };

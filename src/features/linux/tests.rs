@@ -233,8 +233,15 @@ fn reported_hooks_are_accepted_and_accepted_ones_reported() {
 #[test]
 fn reported_mount_options_are_accepted() {
     let i = real();
-    let opts = &i.crun.mount_options;
+    let opts = mount_options(&i);
     assert!(!opts.is_empty());
+    for o in UNUSABLE_MOUNT_OPTIONS {
+        assert!(!opts.contains(o), "{o}");
+        assert!(
+            i.crun.mount_options.iter().any(|c| c == o),
+            "{o} is no longer in libcrun's table"
+        );
+    }
     let mounts: Vec<Value> = opts
         .iter()
         .map(|o| json!({"destination": "/mnt", "type": "tmpfs", "source": "tmpfs", "options": [o]}))

@@ -5,3 +5,150 @@ pub fn euid() -> u32 {
     // SAFETY: geteuid cannot fail and touches no memory.
     unsafe { libc::geteuid() }
 }
+
+/// Does the running kernel accept `flags` for `seccomp(SECCOMP_SET_MODE_FILTER)`?
+/// Probed without installing anything: a NULL program makes the kernel fail
+/// with EFAULT once the flags passed its check, and with EINVAL before.
+#[cfg(target_os = "linux")]
+pub fn seccomp_filter_flags_known(flags: u64) -> bool {
+    // SAFETY: the NULL program pointer is never dereferenced in user space;
+    // the kernel rejects the call (EFAULT or EINVAL) without side effects.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
+            flags as libc::c_ulong,
+            std::ptr::null::<libc::c_void>(),
+        )
+    };
+    ret < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EFAULT)
+}
+
+/// Can this process attach an id-mapped clone of the mount at `dir`?
+/// A throw-away child creates a user namespace (uid/gid 0 mapped to 65534),
+/// the mount is cloned detached with `open_tree` and `mount_setattr` asks
+/// for MOUNT_ATTR_IDMAP; nothing is ever attached to the mount tree. False
+/// on any failure (old kernel, file system without idmap support, no
+/// privilege).
+#[cfg(target_os = "linux")]
+pub fn idmapped_mount_works(dir: &std::path::Path) -> bool {
+    use std::ffi::CString;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+
+    let Ok(cdir) = CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two fds into the array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return false;
+    }
+    // SAFETY: both fds were just created and are owned here only.
+    let (rd, wr) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: the child only calls async-signal-safe functions and _exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return false;
+    }
+    if pid == 0 {
+        // SAFETY: child side: close our copy of the write end, unshare, then
+        // block until the parent closes its write end (read returns 0) and
+        // exit without running any destructor.
+        unsafe {
+            libc::close(wr.as_raw_fd());
+            if libc::unshare(libc::CLONE_NEWUSER) == 0 {
+                let mut b = 0u8;
+                libc::read(rd.as_raw_fd(), &mut b as *mut u8 as *mut libc::c_void, 1);
+            }
+            libc::_exit(0);
+        }
+    }
+    drop(rd);
+    let result = idmap_probe_parent(pid, &cdir);
+    // Closing the write end lets the child exit.
+    drop(wr);
+    let mut status = 0;
+    // SAFETY: reaps the child we forked; it exits once the pipe is closed.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    result
+}
+
+#[cfg(target_os = "linux")]
+fn idmap_probe_parent(pid: libc::pid_t, dir: &std::ffi::CStr) -> bool {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    // Wait (at most ~1 s) until the child is in a user namespace of its own.
+    let own = std::fs::read_link("/proc/self/ns/user").ok();
+    let ns_path = format!("/proc/{pid}/ns/user");
+    let mut ready = false;
+    for _ in 0..1000 {
+        match std::fs::read_link(&ns_path) {
+            Ok(l) if Some(&l) != own.as_ref() => {
+                ready = true;
+                break;
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Err(_) => return false,
+        }
+    }
+    if !ready {
+        return false;
+    }
+    for map in ["uid_map", "gid_map"] {
+        if std::fs::write(format!("/proc/{pid}/{map}"), "0 65534 1\n").is_err() {
+            return false;
+        }
+    }
+    let Ok(userns) = std::fs::File::open(&ns_path) else {
+        return false;
+    };
+    // SAFETY: open_tree takes a valid path and returns a new fd (or -1).
+    let tree = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            dir.as_ptr(),
+            (OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint) as libc::c_uint,
+        )
+    };
+    if tree < 0 {
+        return false;
+    }
+    // SAFETY: open_tree returned a fresh fd that we own.
+    let tree = unsafe { OwnedFd::from_raw_fd(tree as libc::c_int) };
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_IDMAP,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.as_raw_fd() as u64,
+    };
+    // SAFETY: `attr` is a valid mount_attr of the size we pass; "" with
+    // AT_EMPTY_PATH names the detached tree itself.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    ret == 0
+}
+
+#[cfg(target_os = "linux")]
+const OPEN_TREE_CLONE: libc::c_uint = 1;
+#[cfg(target_os = "linux")]
+const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+
+/// `struct mount_attr` (linux/mount.h, MOUNT_ATTR_SIZE_VER0).
+#[cfg(target_os = "linux")]
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}

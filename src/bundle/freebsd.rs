@@ -195,6 +195,10 @@ impl Allow {
 /// Lint the user's `freebsd` object, then bridge the legacy annotations.
 /// Does nothing on Linux: there a `freebsd` object is rejected by the
 /// platform gate and `org.freebsd.*` annotations are passed through untouched.
+/// The `org.freebsd.*` annotation keys (a trailing `.` is a prefix) the
+/// bridge acts on.
+pub const BRIDGED_ANNOTATIONS: &[&str] = &[freebsd_bridge::JAIL_PREFIX, freebsd_bridge::PARENT_KEY];
+
 pub fn bridge_annotations(doc: &mut Value, platform: Platform) -> Vec<Diagnostic> {
     if platform != Platform::FreeBsd {
         return Vec::new();

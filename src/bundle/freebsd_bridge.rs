@@ -43,8 +43,10 @@ const ALLOW_RAW: &[&str] = &[
 ];
 
 const SYSV: &[&str] = &["sysvmsg", "sysvsem", "sysvshm"];
-const JAIL_PREFIX: &str = "org.freebsd.jail.";
-const PARENT_KEY: &str = "org.freebsd.parentJail";
+/// Annotation keys the bridge acts on (`features` lists them as
+/// potentially unsafe).
+pub const JAIL_PREFIX: &str = "org.freebsd.jail.";
+pub const PARENT_KEY: &str = "org.freebsd.parentJail";
 
 /// What the annotations ask for, in `freebsd.jail` shape.
 #[derive(Default)]

@@ -350,6 +350,27 @@ pub const MEMORY_POLICY_FLAGS: &[&str] = &[
 /// Modes `MPOL_F_NUMA_BALANCING` may be combined with (the kernel refuses others).
 pub const NUMA_BALANCING_MODES: &[&str] = &["MPOL_BIND", "MPOL_PREFERRED_MANY"];
 
+/// Hook kinds (`hooks.*`), in lifecycle order. The validators walk these
+/// and `features` lists them.
+pub const HOOK_KINDS: &[&str] = &[
+    "prestart",
+    "createRuntime",
+    "createContainer",
+    "startContainer",
+    "poststart",
+    "poststop",
+];
+
+/// `linux.seccomp.flags` values with their kernel bit (linux/seccomp.h).
+/// The libcrun backend parses exactly these names and hands the bits to
+/// seccomp(2) itself; `features` lists them as `knownFlags`.
+pub const SECCOMP_FILTER_FLAGS: &[(&str, u64)] = &[
+    ("SECCOMP_FILTER_FLAG_TSYNC", 1 << 0),
+    ("SECCOMP_FILTER_FLAG_LOG", 1 << 1),
+    ("SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1 << 2),
+    ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1 << 5),
+];
+
 /// `linux.namespaces[].type` values.
 pub const NAMESPACE_TYPES: &[&str] = &[
     "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time",
@@ -376,6 +397,36 @@ mod tests {
         }
         for m in NUMA_BALANCING_MODES {
             assert!(MEMORY_POLICY_MODES.iter().any(|(n, _)| n == m), "{m}");
+        }
+    }
+
+    #[test]
+    fn hook_kinds_are_the_hooks_object() {
+        let Object(fields) = &HOOKS else {
+            panic!("HOOKS is not an object")
+        };
+        let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, HOOK_KINDS);
+    }
+
+    #[test]
+    fn seccomp_flags_parse() {
+        use oci_spec::runtime::LinuxSeccompFilterFlag;
+        for (name, _) in SECCOMP_FILTER_FLAGS {
+            let v = serde_json::json!(name);
+            serde_json::from_value::<LinuxSeccompFilterFlag>(v).expect(name);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let bits: Vec<u64> = SECCOMP_FILTER_FLAGS.iter().map(|(_, b)| *b).collect();
+            let libc_bits = [
+                libc::SECCOMP_FILTER_FLAG_TSYNC,
+                libc::SECCOMP_FILTER_FLAG_LOG,
+                libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+                libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+            ]
+            .map(|b| b as u64);
+            assert_eq!(bits, libc_bits);
         }
     }
 

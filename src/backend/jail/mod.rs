@@ -27,6 +27,7 @@ mod sys;
 
 #[cfg(target_os = "freebsd")]
 pub use apply::{ExecOptions, JailRuntime};
+pub use mounts::recognised_options as recognised_mount_options;
 pub use plan::{plan, plan_with, JailPlan, PlanContext};
 
 use std::path::PathBuf;

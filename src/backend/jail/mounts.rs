@@ -105,6 +105,16 @@ const FLAG_OPTS: &[(&str, &str, bool)] = &[
     ("async", "MNT_ASYNC", true),
 ];
 
+/// Every option string the planner recognises (flags, options it drops as
+/// meaningless on FreeBSD, `tmpcopyup`); anything else is passed to
+/// nmount(2) as a file-system option. `features` lists these.
+pub fn recognised_options() -> Vec<&'static str> {
+    let mut v: Vec<&str> = FLAG_OPTS.iter().map(|(n, _, _)| *n).collect();
+    v.extend(DROPPED);
+    v.push("tmpcopyup");
+    v
+}
+
 pub(super) fn plan_mounts(
     mounts: &[input::Mount],
     devices: &[Device],

@@ -524,3 +524,142 @@ pub fn with_created_callback<T>(mut cb: CreatedCallback, f: impl FnOnce() -> T) 
     unsafe { sys::libcrun_stockade_set_created_callback(None, ptr::null_mut()) };
     out
 }
+
+/// What `libcrun_container_get_features` reports, copied out of C memory.
+/// Most of it is compile-time data of the linked libcrun; `capabilities`
+/// comes from the linked libcap's name table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrunFeatures {
+    pub hooks: Vec<String>,
+    pub mount_options: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub cgroup_v1: bool,
+    pub cgroup_v2: bool,
+    /// Built with libsystemd (libcrun sets both systemd flags together).
+    pub cgroup_systemd: bool,
+    pub cgroup_systemd_user: bool,
+    pub seccomp_enabled: bool,
+    pub seccomp_actions: Vec<String>,
+    pub seccomp_operators: Vec<String>,
+    pub seccomp_archs: Vec<String>,
+    pub apparmor: bool,
+    pub selinux: bool,
+    pub idmap: bool,
+    pub intel_rdt: bool,
+    /// `major.minor.micro` of the linked libseccomp, if built with it.
+    pub libseccomp_version: Option<String>,
+    pub checkpoint: bool,
+    pub commit: Option<String>,
+    pub version: Option<String>,
+    pub unsafe_annotations: Vec<String>,
+}
+
+/// Copies a NULL-terminated array of C strings.
+///
+/// # Safety
+/// `list` is NULL or points to a NULL-terminated array of valid C strings.
+unsafe fn copy_list(list: *mut *mut c_char) -> Vec<String> {
+    let mut out = Vec::new();
+    if list.is_null() {
+        return out;
+    }
+    let mut p = list;
+    // SAFETY: the caller guarantees the array ends with a NULL entry.
+    unsafe {
+        while !(*p).is_null() {
+            out.push(CStr::from_ptr(*p).to_string_lossy().into_owned());
+            p = p.add(1);
+        }
+    }
+    out
+}
+
+/// Frees a NULL-terminated array of malloc'd C strings and the array itself.
+///
+/// # Safety
+/// `list` is NULL or a malloc'd, NULL-terminated array of malloc'd strings
+/// that nothing else will use or free.
+unsafe fn free_list(list: *mut *mut c_char) {
+    if list.is_null() {
+        return;
+    }
+    // SAFETY: guaranteed by the caller; each element and the array are freed once.
+    unsafe {
+        let mut p = list;
+        while !(*p).is_null() {
+            libc::free(*p as *mut c_void);
+            p = p.add(1);
+        }
+        libc::free(list as *mut c_void);
+    }
+}
+
+/// What the linked libcrun says it supports (see libcrun-ffi notes, §9).
+pub fn features() -> Result<CrunFeatures> {
+    // A context with no handler manager: only `handler_manager` is read.
+    let mut ctx = sys::libcrun_context_t {
+        fifo_exec_wait_fd: -1,
+        ..Default::default()
+    };
+    let mut info: *mut sys::features_info_s = ptr::null_mut();
+    let mut err = ptr::null_mut();
+    // SAFETY: ctx is a valid zeroed context; libcrun stores a heap object into `info`.
+    let ret = unsafe { sys::libcrun_container_get_features(&mut ctx, &mut info, &mut err) };
+    check(ret, err)?;
+    if info.is_null() {
+        return Err(CrunError {
+            status: 0,
+            msg: "libcrun_container_get_features returned no data".into(),
+        });
+    }
+    // SAFETY: `info` and everything it points to stay valid until freed below.
+    let out = unsafe {
+        let i = &*info;
+        let l = &i.linux;
+        let a = &i.annotations;
+        CrunFeatures {
+            hooks: copy_list(i.hooks),
+            mount_options: copy_list(i.mount_options),
+            namespaces: copy_list(l.namespaces),
+            capabilities: copy_list(l.capabilities),
+            cgroup_v1: l.cgroup.v1,
+            cgroup_v2: l.cgroup.v2,
+            cgroup_systemd: l.cgroup.systemd,
+            cgroup_systemd_user: l.cgroup.systemd_user,
+            seccomp_enabled: l.seccomp.enabled,
+            seccomp_actions: copy_list(l.seccomp.actions),
+            seccomp_operators: copy_list(l.seccomp.operators),
+            seccomp_archs: copy_list(l.seccomp.archs),
+            apparmor: l.apparmor.enabled,
+            selinux: l.selinux.enabled,
+            idmap: l.mount_ext.idmap.enabled,
+            intel_rdt: l.intel_rdt.enabled,
+            libseccomp_version: (!a.io_github_seccomp_libseccomp_version.is_null())
+                .then(|| opt_str(a.io_github_seccomp_libseccomp_version)),
+            checkpoint: a.run_oci_crun_checkpoint_enabled,
+            commit: (!a.run_oci_crun_commit.is_null()).then(|| opt_str(a.run_oci_crun_commit)),
+            version: (!a.run_oci_crun_version.is_null()).then(|| opt_str(a.run_oci_crun_version)),
+            unsafe_annotations: copy_list(i.potentially_unsafe_annotations),
+        }
+    };
+    // SAFETY: every member below was malloc'd by libcrun for this call and is
+    // freed once; `run_oci_crun_commit`/`_version` point to static strings and
+    // are left alone.
+    unsafe {
+        let i = &mut *info;
+        libc::free(i.oci_version_min as *mut c_void);
+        libc::free(i.oci_version_max as *mut c_void);
+        free_list(i.hooks);
+        free_list(i.mount_options);
+        free_list(i.linux.namespaces);
+        free_list(i.linux.capabilities);
+        free_list(i.linux.seccomp.actions);
+        free_list(i.linux.seccomp.operators);
+        free_list(i.linux.seccomp.archs);
+        libc::free(i.annotations.io_github_seccomp_libseccomp_version as *mut c_void);
+        free_list(i.potentially_unsafe_annotations);
+        libc::free(info as *mut c_void);
+    }
+    Ok(out)
+}

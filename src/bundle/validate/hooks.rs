@@ -3,16 +3,7 @@
 use serde_json::Value;
 
 use super::{array, int, string};
-use crate::bundle::{path, Diagnostic};
-
-const KINDS: &[&str] = &[
-    "prestart",
-    "createRuntime",
-    "createContainer",
-    "startContainer",
-    "poststart",
-    "poststop",
-];
+use crate::bundle::{known::HOOK_KINDS as KINDS, path, Diagnostic};
 
 pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
     let Some(hooks) = doc.get("hooks") else {

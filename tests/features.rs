@@ -1,3 +1,4 @@
+#![cfg(target_os = "linux")]
 //! `stockade features`: the document validates against the runtime-spec
 //! v1.3.0 schema (made strict, so nothing beyond v1.3.0 slips through except
 //! the three members the v1.3.0 schema lacks), and every claim that is cheap

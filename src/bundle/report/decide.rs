@@ -102,7 +102,6 @@ const CONTROLLERS: &[(&str, &[&str], &[&str])] = &[
     ("pids", &["pids"], &["pids"]),
     ("cpu", &["cpu", "cpuset"], &["cpu", "cpuset"]),
     ("blockIO", &["blkio"], &["io"]),
-    ("rdma", &["rdma"], &["rdma"]),
 ];
 
 fn cgroups(res: &Value, host: Option<&HostFacts>, out: &mut Vec<Treatment>) {
@@ -115,6 +114,14 @@ fn cgroups(res: &Value, host: Option<&HostFacts>, out: &mut Vec<Treatment>) {
             None => t(at, Action::Applied, "host not checked"),
             Some(h) => controller(at, h, v1, v2),
         });
+    }
+    if present(res.get("rdma")) {
+        // libcrun 1.21 has no rdma controller code: the limits would be dropped.
+        out.push(t(
+            "linux.resources.rdma",
+            Action::Rejected,
+            "the libcrun backend does not apply rdma limits",
+        ));
     }
     if let Some(h) = host {
         hugepage_sizes(res, h, out);
@@ -326,6 +333,15 @@ mod tests {
         rdt_schemata: true,
         rdt_monitoring: true,
     };
+
+    #[test]
+    fn rdma_limits_are_rejected_everywhere() {
+        let d = decide(
+            json!({"resources": {"rdma": {"mlx5_0": {"hcaHandles": 3}}}}),
+            &hybrid(),
+        );
+        assert_eq!(d, [("linux.resources.rdma".into(), Action::Rejected)]);
+    }
 
     #[test]
     fn additions_the_backend_lacks_are_rejected() {

@@ -42,6 +42,37 @@ fn run(cmd: &mut Command, what: &str) {
     }
 }
 
+/// The digest `fetch.sh` records: sha256 of the series file followed by each
+/// listed patch, in order.
+fn patch_digest(dir: &Path) -> String {
+    let series = fs::read_to_string(dir.join("series")).unwrap_or_default();
+    let mut data = series.clone().into_bytes();
+    for name in series
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        data.extend(fs::read(dir.join(name.trim())).unwrap_or_default());
+    }
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| fail(&format!("libcrun-sys: cannot run sha256sum: {e}")));
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&data)
+        .expect("write to sha256sum");
+    let out = child.wait_with_output().expect("sha256sum output");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn target_dir(out_dir: &Path) -> PathBuf {
     if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
@@ -129,6 +160,14 @@ fn main() {
             src.display()
         ))
     });
+    if env::var_os("STOCKADE_CRUN_SRC").is_none() {
+        let patches = manifest.join("../crun/patches");
+        println!("cargo:rerun-if-changed={}", patches.display());
+        let want = patch_digest(&patches);
+        if !src_stamp.split_whitespace().any(|w| w == want) {
+            fail("libcrun-sys: the fetched crun tree predates the current patch series; run `deps/crun/fetch.sh`");
+        }
+    }
     check_dev_packages();
 
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());

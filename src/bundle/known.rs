@@ -425,7 +425,7 @@ mod tests {
                 libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW,
                 libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
             ]
-            .map(|b| b as u64);
+            .map(|b| b);
             assert_eq!(bits, libc_bits);
         }
     }

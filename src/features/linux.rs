@@ -122,7 +122,7 @@ impl HostProbe {
             .filter(|(name, bit)| {
                 // The kernel takes WAIT_KILLABLE_RECV only with NEW_LISTENER.
                 let extra = if *name == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" {
-                    libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as u64
+                    libc::SECCOMP_FILTER_FLAG_NEW_LISTENER
                 } else {
                     0
                 };

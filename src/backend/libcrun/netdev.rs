@@ -110,7 +110,7 @@ impl Msg {
         self.0.extend_from_slice(&(len as u16).to_ne_bytes());
         self.0.extend_from_slice(&kind.to_ne_bytes());
         self.0.extend_from_slice(payload);
-        while self.0.len() % 4 != 0 {
+        while !self.0.len().is_multiple_of(4) {
             self.0.push(0);
         }
         self
@@ -401,8 +401,8 @@ fn move_one(d: &Device, host: &Netlink, inner: &Netlink, ns: &File) -> Result<()
                 format!("{at}: no interface `{}` on the host", d.host),
             )
         })?;
-    if !d.target.contains("%d") {
-        if get_link_by_name(inner, &d.target)
+    if !d.target.contains("%d")
+        && get_link_by_name(inner, &d.target)
             .map_err(|e| fail("looking up the target name", e))?
             .is_some()
         {
@@ -411,7 +411,6 @@ fn move_one(d: &Device, host: &Netlink, inner: &Netlink, ns: &File) -> Result<()
                 format!("{at}: an interface named `{}` already exists in the container's network namespace", d.target),
             ));
         }
-    }
     // Keep the ifindex when it is free in the container namespace, else pick one.
     let new_index = if get_link_by_index(inner, link.index)
         .map_err(|e| fail("looking up the interface index", e))?

@@ -1,0 +1,72 @@
+# Shared helpers for the end-to-end scripts (sourced, not run).
+# Each check prints one line; `e2e_summary NAME` prints the count line
+# ("NAME-e2e: N passed, M failed", one word and a colon
+# before the counts, the plain closing-line shape CI reads) and returns non-zero on any failure.
+
+e2e_pass=0
+e2e_fail=0
+e2e_failed=()
+
+ok() { e2e_pass=$((e2e_pass + 1)); echo "  ok    $1"; }
+bad() {
+    e2e_fail=$((e2e_fail + 1)); e2e_failed+=("$1")
+    echo "  FAIL  $1"
+    shift
+    [ $# -gt 0 ] && printf '        %s\n' "$@" | head -20
+    return 0
+}
+
+# check NAME COMMAND...: passes when COMMAND exits 0; output shown on failure.
+check() {
+    local name=$1 out; shift
+    if out=$("$@" 2>&1); then ok "$name"; else bad "$name" "exit $?: $*" "$out"; fi
+}
+
+# expect NAME WANT GOT: passes when GOT equals WANT.
+expect() {
+    if [ "$3" = "$2" ]; then ok "$1"; else bad "$1" "want: $2" "got:  $3"; fi
+}
+
+# expect_in NAME NEEDLE HAYSTACK: passes when HAYSTACK contains NEEDLE.
+expect_in() {
+    case "$3" in *"$2"*) ok "$1" ;; *) bad "$1" "want text: $2" "got: $3" ;; esac
+}
+
+apt_install() { # installs the missing Debian packages among "$@", quietly
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    echo "installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+e2e_summary() {
+    if [ "$e2e_fail" -gt 0 ]; then
+        echo "$1-e2e failures: ${e2e_failed[*]}"
+    fi
+    echo "$1-e2e: $e2e_pass passed, $e2e_fail failed"
+    [ "$e2e_fail" -eq 0 ]
+}
+
+debian_mirror() { # the first Debian archive URI in this machine's apt sources
+    local f
+    {
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -f "$f" ] && awk '$1 == "deb" { b = 0; for (i = 2; i <= NF; i++) {
+                    if ($i ~ /^\[/) b = 1
+                    if (!b) { print $i; break }
+                    if ($i ~ /\]$/) b = 0 } }' "$f"
+        done
+        for f in /etc/apt/sources.list.d/*.sources; do
+            [ -f "$f" ] && awk 'BEGIN { RS = ""; FS = "\n" }
+                { u = ""; s = ""
+                  for (i = 1; i <= NF; i++) {
+                      if ($i ~ /^URIs:/) { u = $i; sub(/^URIs:[ \t]*/, "", u); sub(/[ \t].*/, "", u) }
+                      if ($i ~ /^Suites:/) s = $i }
+                  if (u != "" && s !~ /-security/) print u }' "$f"
+        done
+    } | grep -v -- '-security' | grep -E '/debian/?$' | head -1
+}

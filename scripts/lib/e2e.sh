@@ -70,3 +70,25 @@ debian_mirror() { # the first Debian archive URI in this machine's apt sources
         done
     } | grep -v -- '-security' | grep -E '/debian/?$' | head -1
 }
+
+# podman's cgroupfs manager makes libpod_parent/ (and libpod_parent/conmon/)
+# in every hierarchy and never removes them.  Call podman_cgroups_before at
+# the start and podman_cgroups_cleanup at the end: the directories are
+# removed again (rmdir: only empty cgroups) if this run created them.
+podman_cgroups_before() {
+    podman_cgroups_existed=no
+    compgen -G '/sys/fs/cgroup/*/libpod_parent' >/dev/null && podman_cgroups_existed=yes
+    compgen -G '/sys/fs/cgroup/libpod_parent' >/dev/null && podman_cgroups_existed=yes
+    return 0
+}
+podman_cgroups_cleanup() {
+    [ "${podman_cgroups_existed:-yes}" = no ] || return 0
+    find /sys/fs/cgroup -maxdepth 2 -name libpod_parent -type d 2>/dev/null | while read -r p; do
+        find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    return 0
+}
+# Container cgroups (libpod-<id>) left under libpod_parent, one per line.
+podman_container_cgroups() {
+    find /sys/fs/cgroup -maxdepth 3 -path '*/libpod_parent/libpod-*' -type d 2>/dev/null
+}

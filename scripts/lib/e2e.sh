@@ -72,16 +72,24 @@ debian_mirror() { # the first Debian archive URI in this machine's apt sources
 }
 
 # podman's cgroupfs manager makes libpod_parent/ (and libpod_parent/conmon/)
-# in every hierarchy and never removes them.  Call podman_cgroups_before at
+# in every hierarchy and never removes them (and see /var/lib/containers below).  Call podman_cgroups_before at
 # the start and podman_cgroups_cleanup at the end: the directories are
 # removed again (rmdir: only empty cgroups) if this run created them.
 podman_cgroups_before() {
+    podman_varlib_existed=no
+    [ -e /var/lib/containers ] && podman_varlib_existed=yes
     podman_cgroups_existed=no
     compgen -G '/sys/fs/cgroup/*/libpod_parent' >/dev/null && podman_cgroups_existed=yes
     compgen -G '/sys/fs/cgroup/libpod_parent' >/dev/null && podman_cgroups_existed=yes
     return 0
 }
 podman_cgroups_cleanup() {
+    # rootful podman also writes /var/lib/containers/cache/blob-info-cache-v1.boltdb
+    # whatever --root says; remove it again when this run created it.
+    if [ "${podman_varlib_existed:-yes}" = no ]; then
+        rm -f /var/lib/containers/cache/blob-info-cache-v1.boltdb
+        find /var/lib/containers -depth -type d -empty -delete 2>/dev/null
+    fi
     [ "${podman_cgroups_existed:-yes}" = no ] || return 0
     find /sys/fs/cgroup -maxdepth 2 -name libpod_parent -type d 2>/dev/null | while read -r p; do
         find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null

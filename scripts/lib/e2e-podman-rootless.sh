@@ -72,10 +72,10 @@ EOF
     chown -R "$rl_user:" "$rl"
     chmod 700 "$rl/run" "$home"
 
-    rp() { runuser -u "$rl_user" -- env -i HOME="$home" USER="$rl_user" XDG_RUNTIME_DIR="$rl/run" \
+    rp() { (cd "$rl" && runuser -u "$rl_user" -- env -i HOME="$home" USER="$rl_user" XDG_RUNTIME_DIR="$rl/run" \
             PATH=/usr/sbin:/usr/bin:/sbin:/bin CONTAINERS_CONF="$rl/containers.conf" \
             CONTAINERS_STORAGE_CONF="$rl/storage.conf" \
-            podman --cgroup-manager cgroupfs --events-backend file --runtime stockade "$@"; }
+            podman --cgroup-manager cgroupfs --events-backend file --runtime stockade "$@"); }
 
     echo "rootless podman as $rl_user (uid $uid, subuids $base-$((base + 65535)))"
     check "rootless: import the image" rp import -q "$rl/rootfs.tar" "$img"

@@ -9,7 +9,7 @@ use crate::log::Format;
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Directory for container state (default /run/stockade, or $XDG_RUNTIME_DIR/stockade when not root)
+    /// Directory for container state (default /run/stockade; $XDG_RUNTIME_DIR/stockade when rootless)
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 

@@ -50,15 +50,46 @@ pub fn execute(cli: Cli) -> Result<i32> {
     }
 }
 
-/// State root: `--root`, else /run/stockade for root, else $XDG_RUNTIME_DIR/stockade.
+/// State root: `--root`, else $XDG_RUNTIME_DIR/stockade when running rootless,
+/// else /run/stockade.
 pub fn state_root(g: &GlobalArgs) -> PathBuf {
     if let Some(r) = &g.root {
         return r.clone();
     }
-    let rootless = crate::sys::euid() != 0;
-    match std::env::var("XDG_RUNTIME_DIR") {
-        Ok(dir) if rootless && !dir.is_empty() => PathBuf::from(dir).join("stockade"),
+    default_state_root(
+        crate::sys::euid(),
+        in_user_namespace(),
+        std::env::var("XDG_RUNTIME_DIR").ok().as_deref(),
+        std::env::var("USER").ok().as_deref(),
+    )
+}
+
+/// The default state root, decided as runc does: $XDG_RUNTIME_DIR (when set
+/// and not empty) for a non-root user, and for uid 0 inside a user namespace
+/// unless $USER says "root" (rootless podman runs its runtime as uid 0 in the
+/// user's namespace, with the user's XDG_RUNTIME_DIR; rootful podman passes an
+/// empty XDG_RUNTIME_DIR).  Real root keeps /run/stockade.
+fn default_state_root(
+    euid: u32,
+    in_userns: bool,
+    xdg_runtime_dir: Option<&str>,
+    user: Option<&str>,
+) -> PathBuf {
+    let rootless = euid != 0 || (in_userns && user != Some("root"));
+    match xdg_runtime_dir {
+        Some(dir) if rootless && !dir.is_empty() => PathBuf::from(dir).join("stockade"),
         _ => PathBuf::from("/run/stockade"),
+    }
+}
+
+/// True unless /proc/self/uid_map is the initial namespace's identity map.
+fn in_user_namespace() -> bool {
+    match std::fs::read_to_string("/proc/self/uid_map") {
+        Ok(map) => {
+            let fields: Vec<&str> = map.split_whitespace().collect();
+            fields != ["0", "0", "4294967295"]
+        }
+        Err(_) => false,
     }
 }
 
@@ -103,5 +134,48 @@ fn emit(line: &str) -> Result<()> {
             Err(Error::io("write to stdout", e))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_state_root;
+    use std::path::PathBuf;
+
+    #[test]
+    fn state_root_follows_runc_rules() {
+        let run = PathBuf::from("/run/stockade");
+        let xdg = PathBuf::from("/run/user/1000/stockade");
+        // real root: /run/stockade even with XDG_RUNTIME_DIR set (ssh sessions)
+        assert_eq!(
+            default_state_root(0, false, Some("/run/user/1000"), Some("root")),
+            run
+        );
+        assert_eq!(
+            default_state_root(0, false, Some("/run/user/1000"), None),
+            run
+        );
+        // a plain user
+        assert_eq!(
+            default_state_root(1000, false, Some("/run/user/1000"), Some("u")),
+            xdg
+        );
+        assert_eq!(default_state_root(1000, false, None, Some("u")), run);
+        // rootless podman: uid 0 in the user's namespace, the user's XDG_RUNTIME_DIR
+        assert_eq!(
+            default_state_root(0, true, Some("/run/user/1000"), Some("u")),
+            xdg
+        );
+        assert_eq!(
+            default_state_root(0, true, Some("/run/user/1000"), None),
+            xdg
+        );
+        assert_eq!(
+            default_state_root(0, true, Some("/run/user/1000"), Some("root")),
+            run
+        );
+        // rootful podman passes XDG_RUNTIME_DIR=""
+        assert_eq!(default_state_root(0, true, Some(""), Some("u")), run);
+        assert_eq!(default_state_root(0, false, Some(""), None), run);
     }
 }

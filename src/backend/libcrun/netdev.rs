@@ -405,12 +405,15 @@ fn move_one(d: &Device, host: &Netlink, inner: &Netlink, ns: &File) -> Result<()
         && get_link_by_name(inner, &d.target)
             .map_err(|e| fail("looking up the target name", e))?
             .is_some()
-        {
-            return Err((
-                libc::EEXIST,
-                format!("{at}: an interface named `{}` already exists in the container's network namespace", d.target),
-            ));
-        }
+    {
+        return Err((
+            libc::EEXIST,
+            format!(
+                "{at}: an interface named `{}` already exists in the container's network namespace",
+                d.target
+            ),
+        ));
+    }
     // Keep the ifindex when it is free in the container namespace, else pick one.
     let new_index = if get_link_by_index(inner, link.index)
         .map_err(|e| fail("looking up the interface index", e))?

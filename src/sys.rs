@@ -78,37 +78,27 @@ pub fn pidfd_open(pid: i32) -> std::io::Result<std::os::fd::OwnedFd> {
 
 /// Process-owned (POSIX, `fcntl`) write lock on the whole file: unlike
 /// `flock`, it is not shared with children that inherit the descriptor, and
-/// it goes away when this process exits. Blocks until granted.
-pub fn lock_wait(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+/// it goes away when this process exits. With `wait`, blocks until granted;
+/// without, returns false at once if another process holds it.
+pub fn lock(fd: std::os::fd::BorrowedFd<'_>, wait: bool) -> std::io::Result<bool> {
     use std::os::fd::AsRawFd;
     // SAFETY: zero is a valid value for every field of struct flock.
     let mut fl: libc::flock = unsafe { std::mem::zeroed() };
     fl.l_type = libc::F_WRLCK as _;
     fl.l_whence = libc::SEEK_SET as _;
+    let cmd = if wait { libc::F_SETLKW } else { libc::F_SETLK };
     loop {
         // SAFETY: `fl` is a valid flock for the call.
-        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETLKW, &mut fl) } == 0 {
-            return Ok(());
+        if unsafe { libc::fcntl(fd.as_raw_fd(), cmd, &mut fl) } == 0 {
+            return Ok(true);
         }
         let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(e);
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) | Some(libc::EACCES) if !wait => return Ok(false),
+            _ => return Err(e),
         }
     }
-}
-
-/// Whether another process holds a POSIX lock on the file (`F_GETLK`).
-pub fn lock_held_elsewhere(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: zero is a valid value for every field of struct flock.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = libc::F_WRLCK as _;
-    fl.l_whence = libc::SEEK_SET as _;
-    // SAFETY: `fl` is a valid flock for the call; F_GETLK only writes into it.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETLK, &mut fl) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(fl.l_type != libc::F_UNLCK as libc::c_short)
 }
 
 /// Point stdin, stdout and stderr at /dev/null (for a helper process that

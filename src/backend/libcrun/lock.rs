@@ -15,7 +15,6 @@
 //! they hold the lock.
 
 use std::fs::{File, OpenOptions};
-use std::io::ErrorKind;
 use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -24,9 +23,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::{Error, Result};
 
 /// Whether this process holds a lock. A POSIX lock is dropped when the
-/// process closes *any* descriptor of the file, so `probe` must not open
-/// the file then.
+/// process closes *any* descriptor of the file: nothing may open and close
+/// the lock file while this is set.
 static HOLDING: AtomicBool = AtomicBool::new(false);
+
+pub fn holding() -> bool {
+    HOLDING.load(Ordering::SeqCst)
+}
 
 pub const LOCK_DIR: &str = ".locks";
 
@@ -55,6 +58,15 @@ impl Lock {
     /// Block until this process holds the lock of `id` under `root`
     /// (creating `root` and the lock directory, mode 0700, if needed).
     pub fn acquire(root: &Path, id: &str) -> Result<Lock> {
+        Ok(Self::take(root, id, true)?.expect("a blocking lock is always granted"))
+    }
+
+    /// The lock if nobody else holds it right now, else None.
+    pub fn try_acquire(root: &Path, id: &str) -> Result<Option<Lock>> {
+        Self::take(root, id, false)
+    }
+
+    fn take(root: &Path, id: &str, wait: bool) -> Result<Option<Lock>> {
         let path = lock_path(root, id);
         let dir = root.join(LOCK_DIR);
         std::fs::DirBuilder::new()
@@ -72,15 +84,18 @@ impl Lock {
                 .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
                 .open(&path)
                 .map_err(|e| Error::io(format!("container `{id}`: open {}", path.display()), e))?;
-            crate::sys::lock_wait(file.as_fd())
+            let granted = crate::sys::lock(file.as_fd(), wait)
                 .map_err(|e| Error::io(format!("container `{id}`: lock {}", path.display()), e))?;
+            if !granted {
+                return Ok(None);
+            }
             if same_file(&file, &path) {
                 HOLDING.store(true, Ordering::SeqCst);
-                return Ok(Lock {
+                return Ok(Some(Lock {
                     file: Some(file),
                     path,
                     state_dir: root.join(id),
-                });
+                }));
             }
             // The holder we waited for deleted the container and unlinked
             // this file: our lock protects nothing. Try again.
@@ -152,39 +167,6 @@ impl HandOver {
     }
 }
 
-/// Whether another process holds the lock of `id`, looked up without
-/// creating anything and without waiting.
-pub fn probe(root: &Path, id: &str) -> Holder {
-    if HOLDING.load(Ordering::SeqCst) {
-        return Holder::Nobody;
-    }
-    let path = lock_path(root, id);
-    let file = match OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-        .open(&path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Holder::Nobody,
-        Err(_) => return Holder::Busy,
-    };
-    match crate::sys::lock_held_elsewhere(file.as_fd()) {
-        Ok(false) => Holder::Nobody,
-        _ => Holder::Busy,
-    }
-}
-
-/// What the lock of `id` says about a container whose state directory has
-/// no status file.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Holder {
-    /// Some process holds the lock: a create or delete is under way.
-    Busy,
-    /// Nobody holds it: whatever created the directory is gone.
-    Nobody,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +179,6 @@ mod tests {
         let l = Lock::acquire(r, "c1").unwrap();
         assert!(lock_path(r, "c1").exists());
         drop(l);
-        assert_eq!(probe(r, "c1"), Holder::Nobody);
         // The container exists: its lock file stays.
         assert!(lock_path(r, "c1").exists());
         std::fs::remove_dir(r.join("c1")).unwrap();

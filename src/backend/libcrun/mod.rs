@@ -98,10 +98,18 @@ impl Runtime {
         if !self.root.join(id).is_dir() {
             return Err(Error::NotFound { id: id.to_string() });
         }
-        recover::check_status(&self.root, id).map_err(|b| {
-            let busy = !holding_lock && lock::probe(&self.root, id) == lock::Holder::Busy;
-            recover::describe(&self.root, id, &b, busy)
-        })
+        let Err(broken) = recover::check_status(&self.root, id) else {
+            return Ok(());
+        };
+        if holding_lock || lock::holding() || broken != recover::Broken::Missing {
+            return Err(recover::describe(&self.root, id, &broken, false));
+        }
+        // No status: a create or delete under way, or one that was killed.
+        // Only the lock can tell; look again while holding it.
+        match Lock::try_acquire(&self.root, id)? {
+            None => Err(recover::describe(&self.root, id, &broken, true)),
+            Some(_lock) => self.require_as(id, true),
+        }
     }
 
     /// Take the lock of an existing container; every verb that changes a
@@ -188,6 +196,13 @@ impl Runtime {
 
     pub fn start(&self, id: &str) -> Result<()> {
         let _lock = self.lock_existing(id)?;
+        // libcrun would only say that exec.fifo is missing.
+        let state = self.status(id)?.state;
+        if state != "created" {
+            return Err(Error::Other(format!(
+                "start `{id}`: container is {state}, not created"
+            )));
+        }
         ffi::start(&mut self.ctx(id)).map_err(|e| errors::describe("start", id, &e))
     }
 

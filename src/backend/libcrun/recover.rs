@@ -180,7 +180,7 @@ fn contains_self(rel: &str) -> bool {
 pub fn force_remove(root: &Path, id: &str, systemd: bool) -> Result<()> {
     let rel = cgroup_path(root, id);
     let safe = !systemd
-        && rel.trim_matches('/') != ""
+        && !rel.trim_matches('/').is_empty()
         && !rel.split('/').any(|c| c == ".." || c == ".")
         && !contains_self(&rel);
     if safe {

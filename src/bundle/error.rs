@@ -29,6 +29,9 @@ pub enum BundleError {
         offset: usize,
     },
 
+    #[error("{}: {size} bytes is too large for a container config (at most {max} bytes)", file.display())]
+    TooLarge { file: PathBuf, size: u64, max: u64 },
+
     #[error("{}: {}{}", file.display(), first(.problems), more(.problems))]
     Invalid {
         file: PathBuf,

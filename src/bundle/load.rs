@@ -47,14 +47,57 @@ pub(super) fn analyze_dir(dir: &Path, platform: Platform) -> Result<Outcome, Bun
         source,
     })?;
     let file = dir.join("config.json");
-    let bytes = std::fs::read(&file).map_err(|source| BundleError::Io {
-        path: file.clone(),
-        source,
-    })?;
+    let bytes = read_capped(&file)?;
     let text = decode(&bytes, &file)?;
     let mut out = analyze(text, &dir, &file, platform)?;
     root_dir(&out.doc, &mut out.findings);
     Ok(out)
+}
+
+/// Largest config.json accepted. Real configs are kilobytes; the cap keeps a
+/// hostile file from costing gigabytes of memory (parsing needs several
+/// times the file's size) and fails fast with a clear message.
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
+/// Read at most `MAX_CONFIG_BYTES` (the size is checked on what is read, not
+/// on metadata, so a growing file or a FIFO cannot slip past).
+fn read_capped(file: &Path) -> Result<Vec<u8>, BundleError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| BundleError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    // O_NONBLOCK: a FIFO must not make us wait for a writer.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(file)
+        .map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let size = meta.len();
+    let too_large = |size| BundleError::TooLarge {
+        file: file.to_path_buf(),
+        size,
+        max: MAX_CONFIG_BYTES,
+    };
+    if size > MAX_CONFIG_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Analyse `text` as if it were `<dir>/config.json`; reads no files.

@@ -214,6 +214,33 @@ impl SignalNumber for std::process::ExitStatus {
     }
 }
 
+/// Live processes in the container's cgroup (`/<id>`, the default path) in
+/// any hierarchy. (`/proc/<pid>/root` cannot be used: after pivot_root it
+/// reads `/`.) A zombie has released everything; only its exit status is
+/// left to reap, so it does not count.
+pub fn container_pids(id: &str) -> Vec<i32> {
+    let own = format!(":/{id}");
+    let nested = format!(":/{id}/");
+    let mut out = Vec::new();
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return out;
+    };
+    for p in procs.flatten() {
+        let Ok(pid) = p.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let cg = fs::read_to_string(p.path().join("cgroup")).unwrap_or_default();
+        if !cg.lines().any(|l| l.ends_with(&own) || l.contains(&nested)) {
+            continue;
+        }
+        let stat = fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        if !stat.contains(") Z ") {
+            out.push(pid);
+        }
+    }
+    out
+}
+
 /// What a container may leave behind, looked up by id and bundle path.
 pub fn leftovers(root: &Path, id: &str, bundle: &Path) -> Vec<String> {
     let mut found = Vec::new();
@@ -225,6 +252,10 @@ pub fn leftovers(root: &Path, id: &str, bundle: &Path) -> Vec<String> {
     }
     if root.join(id).exists() {
         found.push(format!("state dir {}", root.join(id).display()));
+    }
+    let lock = root.join(".locks").join(format!("{id}.lock"));
+    if lock.exists() {
+        found.push(format!("lock file {}", lock.display()));
     }
     if let Ok(ctrls) = fs::read_dir("/sys/fs/cgroup") {
         for c in ctrls.flatten() {
@@ -240,19 +271,8 @@ pub fn leftovers(root: &Path, id: &str, bundle: &Path) -> Vec<String> {
             found.push(format!("mount {l}"));
         }
     }
-    let rootfs = bundle.join("rootfs");
-    if let Ok(procs) = fs::read_dir("/proc") {
-        for p in procs.flatten() {
-            if let Ok(r) = fs::read_link(p.path().join("root")) {
-                if r == rootfs {
-                    let stat = fs::read_to_string(p.path().join("stat")).unwrap_or_default();
-                    // A zombie has released everything; only its exit status is left to reap.
-                    if !stat.contains(") Z ") {
-                        found.push(format!("process {}", p.path().display()));
-                    }
-                }
-            }
-        }
+    for pid in container_pids(id) {
+        found.push(format!("process {pid}"));
     }
     found
 }

@@ -15,7 +15,11 @@ pub fn describe(op: &'static str, id: &str, e: &CrunError) -> Error {
     Error::Backend {
         id: id.to_string(),
         op,
-        msg: rephrase(&e.to_string()),
+        // libcrun quotes parser output that spans lines; errors are one line.
+        msg: rephrase(&e.to_string())
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

@@ -234,13 +234,16 @@ pub fn resume(ctx: &mut Context) -> Result<()> {
 }
 
 pub fn update(ctx: &mut Context, resources_json: &str) -> Result<()> {
+    // libcrun ignores the length and parses up to a NUL: pass a C string
+    // (a bare &str made it read past the buffer, "trailing garbage").
+    let text = cstring(resources_json);
     let mut err = ptr::null_mut();
-    // SAFETY: the buffer and its length describe valid memory for the call.
+    // SAFETY: `text` is NUL-terminated and outlives the call.
     let ret = unsafe {
         sys::libcrun_container_update(
             &mut ctx.raw,
             ctx.id(),
-            resources_json.as_ptr() as *const c_char,
+            text.as_ptr(),
             resources_json.len(),
             &mut err,
         )

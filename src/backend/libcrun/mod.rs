@@ -5,9 +5,11 @@ mod additions;
 mod errors;
 pub mod ffi;
 mod kernel;
+pub mod lock;
 mod mempolicy;
 mod netdev;
 mod rdt;
+mod recover;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,7 @@ use serde_json::Value;
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use ffi::{Context, ContextArgs};
+use lock::Lock;
 
 pub use super::options::{CreateOptions, ExecOptions, Summary};
 
@@ -60,16 +63,47 @@ impl Runtime {
         self.root.join(id).join("status").exists()
     }
 
+    /// The container exists and libcrun can read its status. A directory
+    /// without a usable status gets a clear error (see `recover`).
     fn require(&self, id: &str) -> Result<()> {
-        if self.exists(id) {
-            Ok(())
-        } else {
-            Err(Error::NotFound { id: id.to_string() })
+        self.require_as(id, false)
+    }
+
+    /// `require` for a caller that holds the container's lock.
+    fn require_as(&self, id: &str, holding_lock: bool) -> Result<()> {
+        if !self.root.join(id).is_dir() {
+            return Err(Error::NotFound { id: id.to_string() });
+        }
+        let Err(broken) = recover::check_status(&self.root, id) else {
+            return Ok(());
+        };
+        if holding_lock || lock::holding() || broken != recover::Broken::Missing {
+            return Err(recover::describe(&self.root, id, &broken, false));
+        }
+        // No status: a create or delete under way, or one that was killed.
+        // Only the lock can tell; look again while holding it.
+        match Lock::try_acquire(&self.root, id)? {
+            None => Err(recover::describe(&self.root, id, &broken, true)),
+            Some(_lock) => self.require_as(id, true),
         }
     }
 
+    /// Take the lock of an existing container; every verb that changes a
+    /// container holds it for its whole libcrun call.
+    fn lock_existing(&self, id: &str) -> Result<Lock> {
+        // Unknown ids get no lock file (and no state root).
+        self.require(id).or_else(|e| match e {
+            Error::NotFound { .. } => Err(e),
+            _ => Ok(()),
+        })?;
+        let l = Lock::acquire(&self.root, id)?;
+        self.require_as(id, true)?;
+        Ok(l)
+    }
+
     fn creation_args(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<ContextArgs> {
-        if self.exists(id) {
+        // A directory without status (an interrupted create) also counts.
+        if self.root.join(id).exists() {
             return Err(Error::AlreadyExists { id: id.to_string() });
         }
         // Relative paths in the config (mount sources, hooks) resolve against
@@ -94,6 +128,7 @@ impl Runtime {
     }
 
     pub fn create(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<()> {
+        let _lock = Lock::acquire(&self.root, id)?;
         let args = self.creation_args(id, bundle, o)?;
         let (adds, json) = additions_for("create", id, bundle)?;
         let container =
@@ -116,22 +151,44 @@ impl Runtime {
         detach: bool,
         keep: bool,
     ) -> Result<i32> {
-        let mut args = self.creation_args(id, bundle, o)?;
-        args.detach = detach;
+        // Detached, libcrun returns once the container runs: hold the lock
+        // throughout. In the foreground it returns when the container exits:
+        // a helper holds the lock only until the container is created.
         let (adds, json) = additions_for("run", id, bundle)?;
-        let container =
-            ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
-        let out = adds
-            .around_create(&self.root, id, || {
-                ffi::run(&mut Context::new(&args), &container, keep)
-            })
-            .map_err(|e| errors::addition("run", id, e))?;
-        adds.cleanup_if_gone(&self.root, id);
-        out.map_err(|e| errors::describe("run", id, &e))
+        let go = |args: ContextArgs| -> Result<i32> {
+            let container =
+                ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
+            let out = adds
+                .around_create(&self.root, id, || {
+                    ffi::run(&mut Context::new(&args), &container, keep)
+                })
+                .map_err(|e| errors::addition("run", id, e))?;
+            adds.cleanup_if_gone(&self.root, id);
+            out.map_err(|e| errors::describe("run", id, &e))
+        };
+        if detach {
+            let _lock = Lock::acquire(&self.root, id)?;
+            let mut args = self.creation_args(id, bundle, o)?;
+            args.detach = true;
+            return go(args);
+        }
+        let handover = lock::hold_until_created(&self.root, id)?;
+        let ret = self.creation_args(id, bundle, o).and_then(go);
+        handover.release();
+        // Taking the lock again removes its file if the container is gone.
+        drop(Lock::acquire(&self.root, id));
+        ret
     }
 
     pub fn start(&self, id: &str) -> Result<()> {
-        self.require(id)?;
+        let _lock = self.lock_existing(id)?;
+        // libcrun would only say that exec.fifo is missing.
+        let state = self.status(id)?.state;
+        if state != "created" {
+            return Err(Error::Other(format!(
+                "start `{id}`: container is {state}, not created"
+            )));
+        }
         let rdt = additions::rdt_record(&self.root, id);
         ffi::start(&mut self.ctx(id)).map_err(|e| {
             // A failing poststart hook tears the container down (patch 0003).
@@ -179,6 +236,7 @@ impl Runtime {
     }
 
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
+        let _lock = self.lock_existing(id)?;
         if self.status(id)?.state == "stopped" {
             return Err(Error::NotRunning {
                 id: id.to_string(),
@@ -190,12 +248,26 @@ impl Runtime {
     }
 
     pub fn delete(&self, id: &str, force: bool) -> Result<()> {
-        if !self.root.join(id).exists() {
-            return if force {
+        let gone = || {
+            if force {
                 Ok(())
             } else {
                 Err(Error::NotFound { id: id.to_string() })
-            };
+            }
+        };
+        if !self.root.join(id).exists() {
+            return gone();
+        }
+        let _lock = Lock::acquire(&self.root, id)?;
+        if !self.root.join(id).exists() {
+            // Deleted by whoever held the lock before us.
+            return gone();
+        }
+        if let Err(b) = recover::check_status(&self.root, id) {
+            if !force {
+                return Err(recover::describe(&self.root, id, &b, false));
+            }
+            return recover::force_remove(&self.root, id, self.systemd_cgroup);
         }
         let rdt = additions::rdt_record(&self.root, id);
         ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))?;
@@ -204,17 +276,17 @@ impl Runtime {
     }
 
     pub fn pause(&self, id: &str) -> Result<()> {
-        self.require(id)?;
+        let _lock = self.lock_existing(id)?;
         ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))
     }
 
     pub fn resume(&self, id: &str) -> Result<()> {
-        self.require(id)?;
+        let _lock = self.lock_existing(id)?;
         ffi::resume(&mut self.ctx(id)).map_err(|e| errors::describe("resume", id, &e))
     }
 
     pub fn update(&self, id: &str, resources_json: &str) -> Result<()> {
-        self.require(id)?;
+        let _lock = self.lock_existing(id)?;
         ffi::update(&mut self.ctx(id), resources_json)
             .map_err(|e| errors::describe("update", id, &e))
     }

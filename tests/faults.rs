@@ -1,0 +1,421 @@
+//! Fault injection: the runtime is SIGKILLed in the middle of `create`,
+//! `start` and `delete`. Afterwards `state` must say something true or give
+//! a clear one-line error, `delete --force` must remove everything (state
+//! directory, lock file, cgroups in every hierarchy, mounts, processes), and
+//! a new container with the same id must work.
+//!
+//! How each phase is reached, without anything test-only in the binary:
+//! - hooks run synchronously inside the verb: a hook that records its pid
+//!   and then sleeps holds the runtime at that exact point (`createRuntime`:
+//!   after clone and cgroup setup; `poststart`: after `start` released the
+//!   container; `poststop`: in `delete`, after the cgroup is gone but before
+//!   the state directory is);
+//! - `--pid-file` naming a FIFO: opening it blocks after the status file is
+//!   written but before the pid file is;
+//! - `strace -e inject=SYSCALL:signal=KILL` kills the runtime when it enters
+//!   a syscall: `clone`/`clone3` (before the container process exists) and
+//!   `pidfd_send_signal`/`kill` (delete, before the container is killed);
+//! - `gdb` stops the unstripped test binary at a libcrun function
+//!   (`libcrun_cgroup_enter`: after clone, before the cgroup exists) and
+//!   kills it there.
+//!
+//! Each test also checks it reached the phase it claims (the cgroup exists
+//! or not, the status file exists or not, the container runs or not), so a
+//! change in libcrun's order of work makes the test fail, not pass vacuously.
+//! A test whose tool (strace, gdb) is missing fails with "NOT RUN".
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{leftovers, Env, BIN};
+use serde_json::{json, Value};
+
+fn tool(name: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/bin", "/usr/sbin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("NOT RUN: `{name}` is not installed (scripts/install-deps --test installs it)");
+}
+
+/// A runtime process that is SIGKILLed if the test fails first (a blocked
+/// runtime holds the container's lock, and the cleanup would wait for it).
+struct Runtime(Child);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start `stockade --root ROOT ARGS` (optionally under a wrapper such as
+/// strace) with stdio in files, without waiting.
+fn spawn(env: &Env, wrapper: &[&str], args: &[&str], tag: &str) -> Runtime {
+    let mut argv: Vec<String> = wrapper.iter().map(|s| s.to_string()).collect();
+    argv.push(BIN.into());
+    argv.extend(["--root".into(), env.root.to_str().unwrap().into()]);
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let mut c = Command::new(&argv[0]);
+    c.args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(env.dir.path().join(format!("{tag}.out"))).unwrap())
+        .stderr(fs::File::create(env.dir.path().join(format!("{tag}.err"))).unwrap());
+    Runtime(c.spawn().unwrap())
+}
+
+fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn sigkill(pid: i32) {
+    // SAFETY: plain kill(2) on a pid we started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+}
+
+/// A hook that writes its pid to `marker` and then blocks for a long time
+/// (the first time it runs).
+fn blocking_hook(marker: &Path) -> Value {
+    let m = marker.display();
+    json!({
+        "path": "/bin/sh",
+        // Only the first run blocks: a hook that runs again during recovery
+        // (poststop, on the second delete) returns at once.
+        "args": ["sh", "-c", format!("[ -e {m} ] && exit 0; echo $$ > {m}.tmp && mv {m}.tmp {m}; exec sleep 120")],
+    })
+}
+
+/// Wait until the hook is running, then SIGKILL the runtime and the hook.
+fn kill_at_hook(mut runtime: Runtime, marker: &Path) {
+    wait_for("the hook to run", 20, || marker.exists());
+    runtime.0.kill().unwrap();
+    runtime.0.wait().unwrap();
+    let pid: i32 = fs::read_to_string(marker).unwrap().trim().parse().unwrap();
+    sigkill(pid);
+}
+
+fn cgroup_exists(id: &str) -> bool {
+    fs::read_dir("/sys/fs/cgroup")
+        .unwrap()
+        .flatten()
+        .any(|c| c.path().join(id).is_dir())
+}
+
+/// `state` after a fault: the expected status, or a clear one-line error
+/// that names the container.
+fn state_is(env: &Env, id: &str, expected: Option<&str>) {
+    let out = env.cmd(&["state", id]);
+    match expected {
+        Some(s) => assert_eq!(out.ok().json()["status"], s, "{out:?}"),
+        None => {
+            out.fails_with(&[id, "delete --force"]);
+        }
+    }
+}
+
+/// After a fault: `delete --force` removes everything, and the id can be
+/// used again for a whole lifecycle.
+fn recovers(env: &Env, id: &str) {
+    env.cmd(&["delete", "--force", id]).ok();
+    let t = Instant::now();
+    loop {
+        let left = leftovers(&env.root, id, &env.bundle);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "delete --force left: {left:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        common::container_pids(id).len(),
+        0,
+        "container processes survived"
+    );
+    env.edit(|c| {
+        c.as_object_mut().unwrap().remove("hooks");
+        c["process"]["args"] = json!(["sh", "-c", "exit 0"]);
+    });
+    env.create(id).ok();
+    assert_eq!(env.status(id), "created");
+    env.cmd(&["start", id]).ok();
+    env.wait_status(id, "stopped");
+    env.cmd(&["delete", id]).ok();
+}
+
+#[test]
+fn create_killed_before_the_container_process_exists() {
+    let strace = tool("strace");
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-preclone");
+    let s = strace.to_str().unwrap();
+    let mut rt = spawn(
+        &env,
+        &[
+            s,
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=clone,clone3",
+            "-e",
+            "inject=clone,clone3:signal=KILL",
+        ],
+        &["create", "--bundle", env.bundle_str(), &id],
+        "rt",
+    );
+    let st = rt.0.wait().unwrap();
+    assert!(!st.success(), "create was not killed: {st:?}");
+    // The phase: the state directory exists, no status, no cgroup yet.
+    assert!(env.root.join(&id).is_dir(), "killed before the state dir");
+    assert!(!env.root.join(&id).join("status").exists());
+    assert!(!cgroup_exists(&id), "killed after the cgroup was made");
+    assert_eq!(common::container_pids(&id).len(), 0);
+    state_is(&env, &id, None);
+    // The id is taken until the debris is removed.
+    env.create(&id).fails_with(&["already exists", &id]);
+    recovers(&env, &id);
+}
+
+#[test]
+fn create_killed_after_clone_before_cgroup_setup() {
+    let gdb = tool("gdb");
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-postclone");
+    let out = Command::new(gdb)
+        .args([
+            "-nx",
+            "-batch",
+            "-ex",
+            "set breakpoint pending on",
+            "-ex",
+            "set confirm off",
+            "-ex",
+            "break libcrun_cgroup_enter",
+            "-ex",
+            "run",
+            "-ex",
+            "kill",
+            "--args",
+            BIN,
+            "--root",
+            env.root.to_str().unwrap(),
+            "create",
+            "--bundle",
+            env.bundle_str(),
+            &id,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Breakpoint 1, ") && text.contains("libcrun_cgroup_enter"),
+        "gdb never stopped at libcrun_cgroup_enter: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.root.join(&id).is_dir());
+    assert!(!env.root.join(&id).join("status").exists());
+    state_is(&env, &id, None);
+    recovers(&env, &id);
+}
+
+#[test]
+fn create_killed_after_cgroup_setup() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-creatert");
+    let marker = env.dir.path().join("hook-pid");
+    env.edit(|c| c["hooks"] = json!({"createRuntime": [blocking_hook(&marker)]}));
+    let rt = spawn(
+        &env,
+        &[],
+        &["create", "--bundle", env.bundle_str(), &id],
+        "rt",
+    );
+    wait_for("the hook to run", 20, || marker.exists());
+    // The phase: the cgroup exists and the container process is waiting.
+    assert!(cgroup_exists(&id), "no cgroup at createRuntime");
+    assert!(!env.root.join(&id).join("status").exists());
+    // While create holds the lock, `state` says so.
+    env.cmd(&["state", &id])
+        .fails_with(&[&id, "being created or deleted"]);
+    kill_at_hook(rt, &marker);
+    state_is(&env, &id, None);
+    recovers(&env, &id);
+}
+
+#[test]
+fn create_killed_before_the_pid_file_is_written() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-pidfile");
+    let fifo = env.dir.path().join("pid-fifo");
+    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(st.success());
+    let mut rt = spawn(
+        &env,
+        &[],
+        &[
+            "create",
+            "--bundle",
+            env.bundle_str(),
+            "--pid-file",
+            fifo.to_str().unwrap(),
+            &id,
+        ],
+        "rt",
+    );
+    let wchan = format!("/proc/{}/wchan", rt.0.id());
+    wait_for("create to block on the pid FIFO", 20, || {
+        // The kernel names the wait `wait_for_partner` (fs/pipe.c) or `fifo_open`.
+        fs::read_to_string(&wchan).is_ok_and(|w| w.contains("fifo") || w.contains("partner"))
+    });
+    assert!(env.root.join(&id).join("status").exists());
+    rt.0.kill().unwrap();
+    rt.0.wait().unwrap();
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // The container was fully created: that is what state says.
+    state_is(&env, &id, Some("created"));
+    assert_eq!(common::container_pids(&id).len(), 1);
+    recovers(&env, &id);
+}
+
+#[test]
+fn start_killed_after_releasing_the_container() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-poststart");
+    let marker = env.dir.path().join("hook-pid");
+    env.edit(|c| c["hooks"] = json!({"poststart": [blocking_hook(&marker)]}));
+    env.create(&id).ok();
+    let rt = spawn(&env, &[], &["start", &id], "rt");
+    kill_at_hook(rt, &marker);
+    state_is(&env, &id, Some("running"));
+    // A second start is refused, not repeated.
+    assert_eq!(env.cmd(&["start", &id]).code, 1);
+    recovers(&env, &id);
+}
+
+#[test]
+fn start_killed_before_releasing_the_container() {
+    let strace = tool("strace");
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-prestart");
+    env.create(&id).ok();
+    // `start` releases the container by opening and reading exec.fifo:
+    // kill it when it opens that file.
+    let fifo = env.root.join(&id).join("exec.fifo");
+    let s = strace.to_str().unwrap();
+    let f = fifo.to_str().unwrap();
+    let mut rt = spawn(
+        &env,
+        &[
+            s,
+            "-o",
+            "/dev/null",
+            "-P",
+            f,
+            "-e",
+            "trace=openat,open",
+            "-e",
+            "inject=openat,open:signal=KILL",
+        ],
+        &["start", &id],
+        "rt",
+    );
+    let st = rt.0.wait().unwrap();
+    assert!(!st.success(), "start was not killed: {st:?}");
+    state_is(&env, &id, Some("created"));
+    recovers(&env, &id);
+}
+
+#[test]
+fn delete_killed_before_killing_the_container() {
+    let strace = tool("strace");
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-delkill");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let s = strace.to_str().unwrap();
+    let mut rt = spawn(
+        &env,
+        &[
+            s,
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=pidfd_send_signal,kill",
+            "-e",
+            "inject=pidfd_send_signal,kill:signal=KILL",
+        ],
+        &["delete", "--force", &id],
+        "rt",
+    );
+    let st = rt.0.wait().unwrap();
+    assert!(!st.success(), "delete was not killed: {st:?}");
+    state_is(&env, &id, Some("running"));
+    assert_eq!(common::container_pids(&id).len(), 1);
+    recovers(&env, &id);
+}
+
+#[test]
+fn delete_killed_after_the_cgroup_is_gone() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-poststop");
+    let marker = env.dir.path().join("hook-pid");
+    env.edit(|c| c["hooks"] = json!({"poststop": [blocking_hook(&marker)]}));
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let rt = spawn(&env, &[], &["delete", "--force", &id], "rt");
+    wait_for("the hook to run", 20, || marker.exists());
+    assert!(!cgroup_exists(&id), "cgroup still there at poststop");
+    kill_at_hook(rt, &marker);
+    state_is(&env, &id, Some("stopped"));
+    recovers(&env, &id);
+}
+
+fn corrupt_status_case(content: &[u8], word: &str) {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("f-corrupt");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let status = env.root.join(&id).join("status");
+    fs::write(&status, content).unwrap();
+    let file = status.display().to_string();
+    for verb in ["state", "start", "kill", "pause", "delete"] {
+        let out = env.cmd(&[verb, &id]);
+        out.fails_with(&[&id, &file, word]);
+        assert!(!out.stderr.contains("internal error"), "{out:?}");
+    }
+    // The container process still runs; delete --force must find it anyway.
+    assert_eq!(common::container_pids(&id).len(), 1);
+    recovers(&env, &id);
+}
+
+#[test]
+fn truncated_status_file_is_a_clear_error() {
+    corrupt_status_case(b"{\"pid\": 12", "corrupt");
+}
+
+#[test]
+fn empty_status_file_is_a_clear_error() {
+    corrupt_status_case(b"", "empty");
+}
+
+#[test]
+fn garbage_status_file_is_a_clear_error() {
+    corrupt_status_case(b"\xff\x00garbage\n\n[", "corrupt");
+}

@@ -6,7 +6,8 @@ use crate::error::Error;
 
 /// Map a libcrun failure during `op` on container `id`.
 pub fn describe(op: &'static str, id: &str, e: &CrunError) -> Error {
-    if op == "kill" && e.status == libc::ESRCH {
+    // kill: the process is gone; start: nobody reads the exec FIFO (patch 0005).
+    if (op == "kill" && e.status == libc::ESRCH) || (op == "start" && e.status == libc::ENXIO) {
         return Error::NotRunning {
             id: id.to_string(),
             op,
@@ -76,6 +77,17 @@ mod tests {
             rephrase("open `/x`: Permission denied"),
             "open `/x`: Permission denied"
         );
+    }
+
+    #[test]
+    fn start_of_a_dead_init_is_not_running() {
+        let e = CrunError {
+            status: libc::ENXIO,
+            msg: "the container process is not running".into(),
+        };
+        assert!(describe("start", "a", &e)
+            .to_string()
+            .contains("container not running"));
     }
 
     #[test]

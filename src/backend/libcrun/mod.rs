@@ -201,7 +201,8 @@ impl Runtime {
 
     /// The OCI state of the container, as JSON.
     pub fn state(&self, id: &str) -> Result<Value> {
-        self.require(id)?;
+        // Under the lock: a create or delete in progress is never half seen.
+        let _lock = self.lock_existing(id)?;
         let text = ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))?;
         let mut v: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Other(format!("state `{id}`: libcrun produced invalid JSON: {e}"))

@@ -101,6 +101,24 @@ impl Runtime {
         Ok(l)
     }
 
+    /// The container's lock if it frees up within two seconds, else None.
+    fn lock_briefly(&self, id: &str) -> Result<Option<Lock>> {
+        if !self.root.join(id).exists() {
+            // Unknown ids get no lock file (and no state root).
+            return Err(Error::NotFound { id: id.to_string() });
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            if let Some(l) = Lock::try_acquire(&self.root, id)? {
+                return Ok(Some(l));
+            }
+            if std::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     fn creation_args(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<ContextArgs> {
         // A directory without status (an interrupted create) also counts.
         if self.root.join(id).exists() {
@@ -201,8 +219,14 @@ impl Runtime {
 
     /// The OCI state of the container, as JSON.
     pub fn state(&self, id: &str) -> Result<Value> {
-        // Under the lock: a create or delete in progress is never half seen.
-        let _lock = self.lock_existing(id)?;
+        // A quick create or delete in progress is waited for, so it is never
+        // half seen; a long one (hooks) is reported as in progress.
+        let lock = self.lock_briefly(id)?;
+        if lock.is_some() {
+            self.require_as(id, true)?;
+        } else {
+            self.require(id)?;
+        }
         let text = ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))?;
         let mut v: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Other(format!("state `{id}`: libcrun produced invalid JSON: {e}"))

@@ -212,6 +212,7 @@ pub fn poll_any(fds: &[std::os::fd::BorrowedFd<'_>], timeout_ms: i32) -> bool {
 }
 
 /// A pidfd for process `pid` (readable once the process has exited).
+#[cfg(target_os = "linux")]
 pub fn pidfd_open(pid: i32) -> std::io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::FromRawFd;
     // SAFETY: pidfd_open takes plain integers; on success it returns a new descriptor we own.

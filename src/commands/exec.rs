@@ -31,9 +31,6 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 tty: a.tty,
                 no_new_privs: a.no_new_privs,
             };
-            rt.exists(id)
-                .then_some(())
-                .ok_or_else(|| Error::NotFound { id: id.to_string() })?;
             process::from_request(base.as_ref().and_then(|c| c.get("process")), &req)
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?
         }

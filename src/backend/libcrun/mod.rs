@@ -237,12 +237,9 @@ impl Runtime {
                 "ociVersion".into(),
                 Value::from(crate::bundle::version::MAX),
             );
-            let annotations = self
-                .stored_config(id)
-                .ok()
-                .and_then(|c| c.get("annotations").cloned())
-                .unwrap_or_else(|| Value::Object(Default::default()));
-            obj.insert("annotations".into(), annotations);
+            // libcrun copies the config's annotations; clients expect the key.
+            obj.entry("annotations")
+                .or_insert_with(|| Value::Object(Default::default()));
         }
         Ok(v)
     }

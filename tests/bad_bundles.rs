@@ -2,31 +2,14 @@
 //! refused with a one-line message naming the file, the JSON path and the
 //! key words, and loading leaves the bundle directory as it was.
 
+mod corpus;
+
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use corpus::{cases, data, Case};
+
 use stockade::bundle::{load, Platform};
 use stockade::id::validate_id;
-
-#[derive(Debug, Deserialize)]
-struct Case {
-    case: String,
-    config: String,
-    rootfs: bool,
-    id: String,
-    stage: String,
-    path: String,
-    words: Vec<String>,
-}
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad")
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(data().join("cases.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 /// A scratch bundle directory, removed on drop.
 struct Scratch(PathBuf);

@@ -4,27 +4,13 @@
 //! cgroup, no mount, no process, and the bundle exactly as it was.
 
 mod common;
+mod corpus;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{leftovers, Env};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-struct Case {
-    case: String,
-    config: String,
-    rootfs: bool,
-    id: String,
-    stage: String,
-    path: String,
-    words: Vec<String>,
-}
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad")
-}
+use corpus::{cases, data};
 
 fn tree(dir: &Path) -> Vec<(PathBuf, u64)> {
     let mut out = Vec::new();
@@ -45,8 +31,7 @@ fn tree(dir: &Path) -> Vec<(PathBuf, u64)> {
 #[test]
 fn every_bad_bundle_is_refused_by_create_and_leaves_nothing() {
     let env = Env::new(&["true"]);
-    let cases: Vec<Case> =
-        serde_json::from_str(&fs::read_to_string(data().join("cases.json")).unwrap()).unwrap();
+    let cases = cases();
     assert!(cases.len() >= 40, "corpus too small: {}", cases.len());
     let mut failures = Vec::new();
     for c in &cases {

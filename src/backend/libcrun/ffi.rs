@@ -528,6 +528,29 @@ pub fn with_created_callback<T>(mut cb: CreatedCallback, f: impl FnOnce() -> T) 
     out
 }
 
+/// The Rust side of libcrun's status-callback (patch 0006): runs in a
+/// foreground `run` once the container's status is on disk.
+pub type StatusCallback<'a> = &'a mut dyn FnMut();
+
+unsafe extern "C" fn status_trampoline(arg: *mut c_void) {
+    // SAFETY: `arg` is the `&mut StatusCallback` registered by `with_status_callback`,
+    // which stays borrowed (and alive) until the callback is unregistered.
+    let cb = unsafe { &mut *(arg as *mut StatusCallback) };
+    cb();
+}
+
+/// Run `f` (a foreground run call) with `cb` registered as libcrun's
+/// status-callback; it is unregistered before returning.
+pub fn with_status_callback<T>(mut cb: StatusCallback, f: impl FnOnce() -> T) -> T {
+    let arg = &mut cb as *mut StatusCallback as *mut c_void;
+    // SAFETY: `cb` outlives the registration, which is cleared below before `cb` goes out of scope.
+    unsafe { sys::libcrun_stockade_set_status_callback(Some(status_trampoline), arg) };
+    let out = f();
+    // SAFETY: clearing the registration takes no pointers.
+    unsafe { sys::libcrun_stockade_set_status_callback(None, ptr::null_mut()) };
+    out
+}
+
 /// What `libcrun_container_get_features` reports, copied out of C memory.
 /// Most of it is compile-time data of the linked libcrun; `capabilities`
 /// comes from the linked libcap's name table.

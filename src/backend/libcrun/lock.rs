@@ -116,57 +116,6 @@ impl Drop for Lock {
     }
 }
 
-/// Keeps a container's lock held while a foreground `run` creates it.
-/// `run` stays in libcrun until the container exits, so it cannot hold the
-/// lock itself (nobody could `kill` it). A helper process takes the lock
-/// and holds it until the status file exists (the container is created),
-/// `run` is done, or `run` died, whichever comes first. Returns once the
-/// helper holds the lock.
-pub struct HandOver {
-    done: std::io::PipeWriter,
-}
-
-pub fn hold_until_created(root: &Path, id: &str) -> Result<HandOver> {
-    use std::io::{Read, Write};
-    let err = |what: &str, e| Error::io(format!("run `{id}`: {what}"), e);
-    let (mut ready_r, ready_w) = std::io::pipe().map_err(|e| err("pipe", e))?;
-    let (done_r, done_w) = std::io::pipe().map_err(|e| err("pipe", e))?;
-    let parent = std::process::id() as i32;
-    let (root, idc) = (root.to_path_buf(), id.to_string());
-    crate::sys::spawn_orphan(move || {
-        crate::sys::stdio_to_dev_null();
-        let (Ok(parent_fd), Ok(lock)) =
-            (crate::sys::pidfd_open(parent), Lock::acquire(&root, &idc))
-        else {
-            return; // the closed pipe tells `run`
-        };
-        let mut ready_w = ready_w;
-        if ready_w.write_all(b"1").is_err() {
-            return;
-        }
-        drop(ready_w);
-        let status = root.join(&idc).join("status");
-        while !status.exists() && !crate::sys::poll_any(&[parent_fd.as_fd(), done_r.as_fd()], 10) {}
-        drop(lock);
-    })
-    .map_err(|e| err("fork lock holder", e))?;
-    let mut byte = [0u8; 1];
-    match ready_r.read(&mut byte) {
-        Ok(1) => Ok(HandOver { done: done_w }),
-        _ => Err(Error::Other(format!(
-            "run `{id}`: could not take the container's lock"
-        ))),
-    }
-}
-
-impl HandOver {
-    /// Tell the helper to let go.
-    pub fn release(mut self) {
-        use std::io::Write;
-        let _ = self.done.write_all(b"1");
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

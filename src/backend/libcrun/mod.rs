@@ -171,7 +171,8 @@ impl Runtime {
     ) -> Result<i32> {
         // Detached, libcrun returns once the container runs: hold the lock
         // throughout. In the foreground it returns when the container exits:
-        // a helper holds the lock only until the container is created.
+        // the lock is let go once the status is written (patch 0006), so
+        // other verbs can reach the running container.
         let (adds, json) = additions_for("run", id, bundle)?;
         let go = |args: ContextArgs| -> Result<i32> {
             let container =
@@ -190,9 +191,11 @@ impl Runtime {
             args.detach = true;
             return go(args);
         }
-        let handover = lock::hold_until_created(&self.root, id)?;
-        let ret = self.creation_args(id, bundle, o).and_then(go);
-        handover.release();
+        let lock = std::cell::RefCell::new(Some(Lock::acquire(&self.root, id)?));
+        let ret = ffi::with_status_callback(&mut || drop(lock.borrow_mut().take()), || {
+            self.creation_args(id, bundle, o).and_then(go)
+        });
+        drop(lock);
         // Taking the lock again removes its file if the container is gone.
         drop(Lock::acquire(&self.root, id));
         ret

@@ -1,8 +1,22 @@
+//! The `stockade` executable: parse the command line, set up logging, run
+//! one verb, exit.
+//!
+//! Every OCI verb is a fresh short-lived process, executed twice (libcrun
+//! re-executes itself from a read-only clone at start-up). Rust's runtime
+//! set-up before `main` (stack-guard discovery by reading /proc/self/maps,
+//! an alternate signal stack and stack-overflow handlers) is paid on every
+//! call and buys a one-shot CLI nothing, so the C `main` is defined here
+//! (`no_main`) and only its SIGPIPE setting is kept. std still gets the
+//! arguments from glibc's start-up hooks.
+#![no_main]
+
 use clap::Parser;
 
-use stockade::{backend, cli::Cli, commands, log};
+use stockade::{backend, cli::Cli, commands, log, sys};
 
-fn main() {
+#[no_mangle]
+extern "C" fn main(_argc: std::ffi::c_int, _argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    sys::ignore_sigpipe();
     std::panic::set_hook(Box::new(|info| {
         log::report_error(&format!("internal error: {info}"));
         std::process::exit(1);

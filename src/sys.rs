@@ -188,18 +188,11 @@ pub fn lock(fd: std::os::fd::BorrowedFd<'_>, wait: bool) -> std::io::Result<bool
     }
 }
 
-/// Point stdin, stdout and stderr at /dev/null (for a helper process that
-/// must not keep its caller's pipes open).
-pub fn stdio_to_dev_null() {
-    use std::os::fd::AsRawFd;
-    if let Ok(null) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        for fd in 0..3 {
-            // SAFETY: dup2 onto the standard descriptors; `null` stays open for the call.
-            unsafe { libc::dup2(null.as_raw_fd(), fd) };
-        }
-    }
+/// Ignore SIGPIPE, so that writing to a closed pipe is an EPIPE error the
+/// caller can handle (what Rust's runtime does before `main`; the binary
+/// skips that runtime, see `main.rs`). libcrun restores the default in the
+/// container process.
+pub fn ignore_sigpipe() {
+    // SAFETY: installs SIG_IGN, a disposition with no handler code to run.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 }

@@ -222,15 +222,15 @@ impl Runtime {
 
     /// The OCI state of the container, as JSON.
     pub fn state(&self, id: &str) -> Result<Value> {
-        // A quick create or delete in progress is waited for, so it is never
-        // half seen; a long one (hooks) is reported as in progress.
-        let lock = self.lock_briefly(id)?;
-        if lock.is_some() {
-            self.require_as(id, true)?;
-        } else {
-            self.require(id)?;
-        }
-        let text = ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))?;
+        // Clients poll this verb. libcrun writes a container's status last
+        // when creating and removes it first when deleting, so a state it
+        // can read is never half made: that needs no lock. (libcrun would
+        // create a missing state root: unknown ids take the slow path.)
+        let quick = self.root.join(id).is_dir().then(|| ffi::state(&mut self.ctx(id)));
+        let text = match quick {
+            Some(Ok(text)) => text,
+            _ => self.state_slowly(id)?,
+        };
         let mut v: Value = serde_json::from_str(&text).map_err(|e| {
             Error::Other(format!("state `{id}`: libcrun produced invalid JSON: {e}"))
         })?;
@@ -245,6 +245,19 @@ impl Runtime {
                 .or_insert_with(|| Value::Object(Default::default()));
         }
         Ok(v)
+    }
+
+    /// `state` when libcrun could not read it at once: a quick create or
+    /// delete in progress is waited for, so it is never half seen; a long one
+    /// (hooks) is reported as in progress.
+    fn state_slowly(&self, id: &str) -> Result<String> {
+        let lock = self.lock_briefly(id)?;
+        if lock.is_some() {
+            self.require_as(id, true)?;
+        } else {
+            self.require(id)?;
+        }
+        ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))
     }
 
     /// The config libcrun stored for the container at create time.

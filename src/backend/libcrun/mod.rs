@@ -386,11 +386,9 @@ fn additions_for(
     id: &str,
     bundle: &Bundle,
 ) -> Result<(additions::Additions, String)> {
-    let config: Value = serde_json::from_str(&bundle.to_json())
-        .map_err(|e| Error::Other(format!("{op} `{id}`: config: {e}")))?;
-    let adds = additions::Additions::from_config(&config)
+    let adds = additions::Additions::from_config(&bundle.doc)
         .map_err(|msg| errors::addition(op, id, (0, msg)))?;
-    let json = adds.libcrun_config(&config);
+    let json = adds.libcrun_config(&bundle.doc);
     Ok((adds, json))
 }
 

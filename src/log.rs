@@ -14,8 +14,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -60,8 +60,7 @@ pub fn init(log: Option<&Path>, format: Format, max: Level) -> std::io::Result<(
         max,
         debug_to_stderr,
     });
-    let subscriber = tracing_subscriber::registry().with(SinkLayer);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    let _ = tracing::subscriber::set_global_default(SinkSubscriber { max });
     Ok(())
 }
 
@@ -131,7 +130,11 @@ pub fn render(format: Format, level: Level, msg: &str) -> String {
     }
 }
 
-struct SinkLayer;
+/// Events go straight to the sink. stockade records no spans, so no span
+/// registry is kept (a short-lived CLI pays for every allocation at start-up).
+struct SinkSubscriber {
+    max: Level,
+}
 
 #[derive(Default)]
 struct Message(String);
@@ -154,8 +157,24 @@ impl Visit for Message {
     }
 }
 
-impl<S: Subscriber> Layer<S> for SinkLayer {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+impl Subscriber for SinkSubscriber {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        *metadata.level() <= self.max
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(self.max.into())
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let Some(sink) = SINK.get() else { return };
         let level = *event.metadata().level();
         if level > sink.max {
@@ -170,6 +189,10 @@ impl<S: Subscriber> Layer<S> for SinkLayer {
             let _ = std::io::stderr().write_all(line.as_bytes());
         }
     }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-/// Either `--resources FILE|-` (OCI LinuxResources JSON) or per-field flags.
+// Either `--resources FILE|-` (OCI LinuxResources JSON) or per-field flags.
+// (A plain comment: a doc comment would replace the verb's help text.)
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// LinuxResources JSON file, or `-` for stdin

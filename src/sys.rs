@@ -196,3 +196,23 @@ pub fn ignore_sigpipe() {
     // SAFETY: installs SIG_IGN, a disposition with no handler code to run.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 }
+
+/// The file system type (`statfs` f_type) of `path`, if it can be read.
+#[cfg(target_os = "linux")]
+pub fn fs_magic(path: &std::path::Path) -> Option<i64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: zero is a valid value for every field of struct statfs.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `st` a valid out-buffer for the call.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_type as i64)
+}
+
+/// Not Linux: no cgroup or resctrl file systems to recognise.
+#[cfg(not(target_os = "linux"))]
+pub fn fs_magic(_path: &std::path::Path) -> Option<i64> {
+    None
+}

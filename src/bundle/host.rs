@@ -78,46 +78,109 @@ const V1_CONTROLLERS: &[&str] = &[
     "misc",
 ];
 
-/// Look at this host.
-pub fn probe() -> HostFacts {
+/// Which host facts a config needs: the parts of `HostFacts` that
+/// `report::decide` looks at for the fields present. `create` and `run`
+/// probe only those (every probe is a few file reads per call).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub cgroups: bool,
+    pub hugepage_sizes: bool,
+    pub resctrl: bool,
+    pub numa: bool,
+}
+
+impl Needs {
+    pub const ALL: Needs = Needs {
+        cgroups: true,
+        hugepage_sizes: true,
+        resctrl: true,
+        numa: true,
+    };
+}
+
+impl HostFacts {
+    /// These facts with everything `needs` leaves out at its default (what
+    /// `probe(needs)` would have gathered on the same host).
+    pub fn only(&self, needs: Needs) -> HostFacts {
+        let mut f = HostFacts::default();
+        if needs.cgroups {
+            f.cgroup = self.cgroup;
+            f.v1_controllers = self.v1_controllers.clone();
+            f.v2_controllers = self.v2_controllers.clone();
+        }
+        if needs.hugepage_sizes {
+            f.hugepage_sizes = self.hugepage_sizes.clone();
+        }
+        if needs.resctrl {
+            f.resctrl_mounted = self.resctrl_mounted;
+        }
+        if needs.numa {
+            f.numa_nodes_online = self.numa_nodes_online.clone();
+        }
+        f
+    }
+}
+
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+const RDTGROUP_SUPER_MAGIC: i64 = 0x0765_5821;
+
+/// Look at this host, as far as `needs` asks. The cgroup layout is found the
+/// way libcrun finds it: the file system type of `/sys/fs/cgroup` and
+/// `/sys/fs/cgroup/unified`, and the v1 hierarchies of `/proc/self/cgroup`.
+pub fn probe(needs: Needs) -> HostFacts {
     let read = |p: &str| std::fs::read_to_string(p).ok();
-    let mountinfo = read("/proc/self/mountinfo").unwrap_or_default();
-    let mut facts = from_mountinfo(&mountinfo, |dir| {
-        std::fs::read_to_string(Path::new(dir).join("cgroup.controllers")).ok()
-    });
-    facts.numa_nodes_online =
-        read("/sys/devices/system/node/online").and_then(|s| lists::parse(s.trim()).ok());
-    facts.hugepage_sizes = std::fs::read_dir("/sys/kernel/mm/hugepages")
-        .map(|d| {
-            d.filter_map(|e| hugepage_dir_size(&e.ok()?.file_name().to_string_lossy()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut facts = HostFacts::default();
+    if needs.cgroups {
+        let magic = |p: &str| crate::sys::fs_magic(Path::new(p));
+        let v2_at = if magic("/sys/fs/cgroup") == Some(CGROUP2_SUPER_MAGIC) {
+            Some("/sys/fs/cgroup")
+        } else if magic("/sys/fs/cgroup/unified") == Some(CGROUP2_SUPER_MAGIC) {
+            Some("/sys/fs/cgroup/unified")
+        } else {
+            None
+        };
+        let proc_cgroup = read("/proc/self/cgroup").unwrap_or_default();
+        let controllers = v2_at.and_then(|at| read(&format!("{at}/cgroup.controllers")));
+        facts = from_proc_cgroup(&proc_cgroup, v2_at, controllers.as_deref());
+    }
+    if needs.resctrl {
+        facts.resctrl_mounted =
+            crate::sys::fs_magic(Path::new("/sys/fs/resctrl")) == Some(RDTGROUP_SUPER_MAGIC);
+    }
+    if needs.numa {
+        facts.numa_nodes_online =
+            read("/sys/devices/system/node/online").and_then(|s| lists::parse(s.trim()).ok());
+    }
+    if needs.hugepage_sizes {
+        facts.hugepage_sizes = std::fs::read_dir("/sys/kernel/mm/hugepages")
+            .map(|d| {
+                d.filter_map(|e| hugepage_dir_size(&e.ok()?.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
     facts
 }
 
-/// Cgroup and resctrl facts from `/proc/self/mountinfo`; `controllers`
-/// reads `cgroup.controllers` in a cgroup2 mount point.
-pub fn from_mountinfo(mountinfo: &str, controllers: impl Fn(&str) -> Option<String>) -> HostFacts {
+/// Cgroup facts from `/proc/self/cgroup` (its v1 hierarchy lines name the
+/// controllers), where a cgroup v2 tree is mounted if any, and that tree's
+/// `cgroup.controllers`.
+pub fn from_proc_cgroup(
+    proc_cgroup: &str,
+    v2_at: Option<&str>,
+    v2_controllers: Option<&str>,
+) -> HostFacts {
     let mut facts = HostFacts::default();
-    let mut v2_at: Option<&str> = None;
-    for line in mountinfo.lines() {
-        let Some((pre, post)) = line.split_once(" - ") else {
+    for line in proc_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_id), Some(list)) = (parts.next(), parts.next()) else {
             continue;
         };
-        let mount_point = pre.split(' ').nth(4).unwrap_or_default();
-        let mut post = post.split(' ');
-        let (fstype, _source, opts) = (post.next(), post.next(), post.next().unwrap_or_default());
-        match fstype {
-            Some("cgroup2") => v2_at = Some(mount_point),
-            Some("cgroup") => facts.v1_controllers.extend(
-                opts.split(',')
-                    .filter(|o| V1_CONTROLLERS.contains(o))
-                    .map(String::from),
-            ),
-            Some("resctrl") => facts.resctrl_mounted = true,
-            _ => {}
-        }
+        facts.v1_controllers.extend(
+            list.split(',')
+                .filter(|c| V1_CONTROLLERS.contains(c))
+                .map(String::from),
+        );
     }
     facts.cgroup = match (v2_at, facts.v1_controllers.is_empty()) {
         (Some("/sys/fs/cgroup"), _) => CgroupMode::Unified,
@@ -126,8 +189,12 @@ pub fn from_mountinfo(mountinfo: &str, controllers: impl Fn(&str) -> Option<Stri
         (None, false) => CgroupMode::Legacy,
         (None, true) => CgroupMode::Unknown,
     };
-    if let Some(at) = v2_at {
-        facts.v2_controllers = controllers(at)
+    if facts.cgroup == CgroupMode::Unified {
+        // A pure v2 host lists only "0::/..." — nothing bound to v1.
+        facts.v1_controllers.clear();
+    }
+    if v2_at.is_some() {
+        facts.v2_controllers = v2_controllers
             .unwrap_or_default()
             .split_whitespace()
             .map(String::from)
@@ -150,42 +217,72 @@ fn hugepage_dir_size(name: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
-    const HYBRID: &str = "\
-31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
-35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
-40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
-50 22 0:40 / /sys/fs/resctrl rw,relatime - resctrl resctrl rw
-";
+    const HYBRID: &str = "9:name=systemd:/\n8:pids:/\n4:memory:/user.slice\n2:cpu,cpuacct:/\n0::/\n";
 
     #[test]
     fn hybrid_host() {
-        let f = from_mountinfo(HYBRID, |at| {
-            assert_eq!(at, "/sys/fs/cgroup/unified");
-            Some("hugetlb\n".into())
-        });
+        let f = from_proc_cgroup(HYBRID, Some("/sys/fs/cgroup/unified"), Some("hugetlb\n"));
         assert_eq!(f.cgroup, CgroupMode::Hybrid);
         assert_eq!(f.v2_controllers, ["hugetlb"]);
-        assert_eq!(f.v1_controllers, ["cpu", "memory"]);
-        assert!(f.resctrl_mounted);
+        assert_eq!(f.v1_controllers, ["pids", "memory", "cpu", "cpuacct"]);
     }
 
     #[test]
-    fn unified_and_legacy_hosts() {
-        let f = from_mountinfo(
-            "30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n",
-            |_| Some("cpuset cpu io memory hugetlb pids".into()),
+    fn unified_legacy_and_unknown_hosts() {
+        let f = from_proc_cgroup(
+            "0::/user.slice\n",
+            Some("/sys/fs/cgroup"),
+            Some("cpuset cpu io memory hugetlb pids"),
         );
         assert_eq!(f.cgroup, CgroupMode::Unified);
         assert!(f.v2_controllers.contains(&"io".to_string()));
-        assert!(!f.resctrl_mounted);
-        let f = from_mountinfo(
-            "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n",
-            |_| None,
-        );
+        assert!(f.v1_controllers.is_empty());
+        let f = from_proc_cgroup("3:cpu,cpuacct:/\n1:name=systemd:/\n", None, None);
         assert_eq!((f.cgroup, f.v1_controllers.len()), (CgroupMode::Legacy, 2));
-        assert_eq!(from_mountinfo("", |_| None).cgroup, CgroupMode::Unknown);
+        assert_eq!(from_proc_cgroup("", None, None).cgroup, CgroupMode::Unknown);
+    }
+
+    #[test]
+    fn only_keeps_what_is_needed() {
+        let all = HostFacts {
+            cgroup: CgroupMode::Hybrid,
+            v2_controllers: vec!["hugetlb".into()],
+            v1_controllers: vec!["memory".into()],
+            resctrl_mounted: true,
+            numa_nodes_online: Some(vec![(0, 0)]),
+            hugepage_sizes: vec![2 << 20],
+        };
+        assert_eq!(all.only(Needs::ALL), all);
+        let some = all.only(Needs {
+            numa: true,
+            ..Needs::default()
+        });
+        assert_eq!(some.numa_nodes_online, all.numa_nodes_online);
+        assert_eq!((some.cgroup, some.resctrl_mounted), (CgroupMode::Unknown, false));
+    }
+
+    /// The probe on this machine agrees with /proc/self/mountinfo, the
+    /// kernel's own account of what is mounted.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn probe_matches_mountinfo() {
+        let f = probe(Needs::ALL);
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let fs = |t: &str| {
+            mountinfo
+                .lines()
+                .filter_map(|l| l.split_once(" - "))
+                .filter(|(_, post)| post.split(' ').next() == Some(t))
+                .map(|(pre, _)| pre.split(' ').nth(4).unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        };
+        let v2 = fs("cgroup2");
+        match f.cgroup {
+            CgroupMode::Unified => assert!(v2.iter().any(|m| m == "/sys/fs/cgroup"), "{v2:?}"),
+            CgroupMode::Hybrid => assert!(v2.iter().any(|m| m == "/sys/fs/cgroup/unified")),
+            CgroupMode::Legacy | CgroupMode::Unknown => assert!(v2.is_empty(), "{v2:?}"),
+        }
+        assert_eq!(f.resctrl_mounted, !fs("resctrl").is_empty());
     }
 
     #[test]

@@ -116,7 +116,7 @@ fn proc_ns_name(t: &str) -> &str {
 
 impl HostProbe {
     pub fn probe() -> Self {
-        let facts = host::probe();
+        let facts = host::probe(host::Needs::ALL);
         let seccomp_flags = known::SECCOMP_FILTER_FLAGS
             .iter()
             .filter(|(name, bit)| {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Action, Treatment};
-use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts};
+use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts, Needs};
 use crate::bundle::validate::lists;
 use crate::bundle::{path, Platform};
 
@@ -50,6 +50,20 @@ pub fn treatments(
         });
     }
     out
+}
+
+/// The host facts `treatments` reads for `doc` (Linux): cgroups for any
+/// resources, huge page sizes for hugepageLimits, resctrl for intelRdt, NUMA
+/// nodes for memoryPolicy.
+pub fn needs(doc: &Value) -> Needs {
+    let linux = doc.get("linux");
+    let res = linux.and_then(|l| l.get("resources"));
+    Needs {
+        cgroups: res.is_some(),
+        hugepage_sizes: res.is_some_and(|r| present(r.get("hugepageLimits"))),
+        resctrl: linux.is_some_and(|l| present(l.get("intelRdt"))),
+        numa: linux.is_some_and(|l| present(l.get("memoryPolicy"))),
+    }
 }
 
 fn t(path: impl Into<String>, action: Action, reason: impl Into<String>) -> Treatment {
@@ -507,5 +521,31 @@ mod tests {
             &none,
         );
         assert_eq!(d[0].action, Action::Rejected);
+    }
+
+    #[test]
+    fn needs_covers_every_fact_treatments_reads() {
+        let full = HostFacts {
+            cgroup: CgroupMode::Hybrid,
+            v2_controllers: vec!["hugetlb".into()],
+            v1_controllers: vec!["memory".into(), "pids".into()],
+            resctrl_mounted: false,
+            numa_nodes_online: Some(vec![(0, 0)]),
+            hugepage_sizes: vec![2 << 20],
+        };
+        let docs = [
+            json!({}),
+            json!({"linux": {}}),
+            json!({"linux": {"resources": {}}}),
+            json!({"linux": {"resources": {"memory": {"limit": 1}, "pids": {"limit": 5}}}}),
+            json!({"linux": {"resources": {"hugepageLimits": [{"pageSize": "1GB", "limit": 1}]}}}),
+            json!({"linux": {"resources": {"unified": {"memory.max": "1"}}}}),
+            json!({"linux": {"intelRdt": {"closID": "a", "l3CacheSchema": "L3:0=f"}}}),
+            json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "3"}}}),
+        ];
+        for doc in docs {
+            let with = |h: &HostFacts| treatments(&doc, Platform::Linux, Some(h), &ALL_SUPPORTED);
+            assert_eq!(with(&full), with(&full.only(needs(&doc))), "{doc}");
+        }
     }
 }

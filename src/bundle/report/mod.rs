@@ -77,7 +77,8 @@ impl ValidationReport {
 /// Report on a bundle for `platform`, probing this host when `platform` is
 /// the one we run on.
 pub fn report(input: Input<'_>, platform: Platform) -> ValidationReport {
-    let host = (platform == Platform::host() && platform == Platform::Linux).then(host::probe);
+    let host = (platform == Platform::host() && platform == Platform::Linux)
+        .then(|| host::probe(host::Needs::ALL));
     report_with(input, platform, host.as_ref(), &BackendSupport::LINUX)
 }
 
@@ -133,7 +134,8 @@ pub fn report_with(
 /// For `create`/`run`, after `load` and before any side effect: refuse what
 /// `validate` reports as rejected on this host. Ok gives every decision.
 pub fn check_host(bundle: &Bundle, platform: Platform) -> Result<Vec<Treatment>, BundleError> {
-    let host = (platform == Platform::host() && platform == Platform::Linux).then(host::probe);
+    let host = (platform == Platform::host() && platform == Platform::Linux)
+        .then(|| host::probe(decide::needs(&bundle.doc)));
     check_host_with(bundle, platform, host.as_ref(), &BackendSupport::LINUX)
 }
 

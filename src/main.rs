@@ -15,7 +15,10 @@ use clap::Parser;
 use stockade::{backend, cli::Cli, commands, log, sys};
 
 #[no_mangle]
-extern "C" fn main(_argc: std::ffi::c_int, _argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
     sys::ignore_sigpipe();
     std::panic::set_hook(Box::new(|info| {
         log::report_error(&format!("internal error: {info}"));

@@ -217,7 +217,8 @@ fn hugepage_dir_size(name: &str) -> Option<u64> {
 mod tests {
     use super::*;
 
-    const HYBRID: &str = "9:name=systemd:/\n8:pids:/\n4:memory:/user.slice\n2:cpu,cpuacct:/\n0::/\n";
+    const HYBRID: &str =
+        "9:name=systemd:/\n8:pids:/\n4:memory:/user.slice\n2:cpu,cpuacct:/\n0::/\n";
 
     #[test]
     fn hybrid_host() {
@@ -258,7 +259,10 @@ mod tests {
             ..Needs::default()
         });
         assert_eq!(some.numa_nodes_online, all.numa_nodes_online);
-        assert_eq!((some.cgroup, some.resctrl_mounted), (CgroupMode::Unknown, false));
+        assert_eq!(
+            (some.cgroup, some.resctrl_mounted),
+            (CgroupMode::Unknown, false)
+        );
     }
 
     /// The probe on this machine agrees with /proc/self/mountinfo, the

@@ -226,7 +226,11 @@ impl Runtime {
         // when creating and removes it first when deleting, so a state it
         // can read is never half made: that needs no lock. (libcrun would
         // create a missing state root: unknown ids take the slow path.)
-        let quick = self.root.join(id).is_dir().then(|| ffi::state(&mut self.ctx(id)));
+        let quick = self
+            .root
+            .join(id)
+            .is_dir()
+            .then(|| ffi::state(&mut self.ctx(id)));
         let text = match quick {
             Some(Ok(text)) => text,
             _ => self.state_slowly(id)?,

@@ -91,11 +91,11 @@ impl Runtime {
     /// Take the lock of an existing container; every verb that changes a
     /// container holds it for its whole libcrun call.
     fn lock_existing(&self, id: &str) -> Result<Lock> {
-        // Unknown ids get no lock file (and no state root).
-        self.require(id).or_else(|e| match e {
-            Error::NotFound { .. } => Err(e),
-            _ => Ok(()),
-        })?;
+        // Unknown ids get no lock file (and no state root); anything else
+        // about the container is checked once its lock is held.
+        if !self.root.join(id).is_dir() {
+            return Err(Error::NotFound { id: id.to_string() });
+        }
         let l = Lock::acquire(&self.root, id)?;
         self.require_as(id, true)?;
         Ok(l)
@@ -204,7 +204,7 @@ impl Runtime {
     pub fn start(&self, id: &str) -> Result<()> {
         let _lock = self.lock_existing(id)?;
         // libcrun would only say that exec.fifo is missing.
-        let state = self.status(id)?.state;
+        let state = self.status_checked(id)?.state;
         if state != "created" {
             return Err(Error::Other(format!(
                 "start `{id}`: container is {state}, not created"
@@ -274,12 +274,17 @@ impl Runtime {
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
         self.require(id)?;
+        self.status_checked(id)
+    }
+
+    /// `status` when `require` (or `lock_existing`) has just passed.
+    fn status_checked(&self, id: &str) -> Result<ffi::Status> {
         ffi::read_status(&path_str(&self.root), id).map_err(|e| errors::describe("state", id, &e))
     }
 
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
         let _lock = self.lock_existing(id)?;
-        if self.status(id)?.state == "stopped" {
+        if self.status_checked(id)?.state == "stopped" {
             return Err(Error::NotRunning {
                 id: id.to_string(),
                 op: "kill",

@@ -20,6 +20,44 @@ pub fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
 }
 
+/// A path under construction during a walk, rendered only when a finding
+/// needs it: walks visit every node of a config on each `create`, and
+/// formatting every node's path was most of their cost.
+#[derive(Debug, Default)]
+pub struct Trail<'a>(Vec<Step<'a>>);
+
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Trail<'a> {
+    /// Run `f` one map key deeper.
+    pub fn key<T>(&mut self, k: &'a str, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.0.push(Step::Key(k));
+        let out = f(self);
+        self.0.pop();
+        out
+    }
+
+    /// Run `f` one array index deeper.
+    pub fn index<T>(&mut self, i: usize, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.0.push(Step::Index(i));
+        let out = f(self);
+        self.0.pop();
+        out
+    }
+
+    /// The path in the diagnostic style (`a.b[3]["c.d"]`).
+    pub fn render(&self) -> String {
+        self.0.iter().fold(String::new(), |at, step| match step {
+            Step::Key(k) => key(&at, k),
+            Step::Index(i) => index(&at, *i),
+        })
+    }
+}
+
 /// Convert a serde_path_to_error path (below `prefix`) into our style.
 pub fn from_serde(prefix: &str, p: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -87,5 +125,17 @@ mod tests {
             from_serde("freebsd", e.path()),
             r#"freebsd.sysctl["net.core.x"]"#
         );
+    }
+
+    #[test]
+    fn trail_renders_like_key_and_index() {
+        let mut t = Trail::default();
+        let got = t.key("linux", |t| {
+            t.key("sysctl", |t| t.key("net.ipv4.ip_forward", |t| t.render()))
+        });
+        assert_eq!(got, key(&key("linux", "sysctl"), "net.ipv4.ip_forward"));
+        let got = t.key("mounts", |t| t.index(3, |t| t.key("type", |t| t.render())));
+        assert_eq!(got, "mounts[3].type");
+        assert_eq!(t.render(), "");
     }
 }

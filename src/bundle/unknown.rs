@@ -6,61 +6,69 @@
 use serde_json::Value;
 
 use super::known::{Shape, CONFIG, DISCOURAGED, RETIRED};
-use super::{path, suggest, Diagnostic};
+use super::path::Trail;
+use super::{suggest, Diagnostic};
 
 /// Walk the whole document against the known-field tree.
 pub(super) fn check(doc: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    walk(doc, &CONFIG, "", "", &mut out);
+    walk(
+        doc,
+        &CONFIG,
+        &mut Trail::default(),
+        &mut String::new(),
+        &mut out,
+    );
     out
 }
 
 /// `pattern` is the path with indices and map keys erased (`mounts[].type`),
-/// used to look fields up in the RETIRED/DISCOURAGED tables.
-fn walk(v: &Value, shape: &Shape, at: &str, pattern: &str, out: &mut Vec<Diagnostic>) {
+/// used to look fields up in the RETIRED/DISCOURAGED tables. Both it and `at`
+/// are extended on the way down and restored on the way up.
+fn walk<'a>(
+    v: &'a Value,
+    shape: &Shape,
+    at: &mut Trail<'a>,
+    pattern: &mut String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let len = pattern.len();
     match (shape, v) {
         (Shape::Object(fields), Value::Object(map)) => {
             for (k, child) in map {
-                let here = path::key(at, k);
-                let pat = if pattern.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{pattern}.{k}")
-                };
-                match fields.iter().find(|(name, _)| name == k) {
+                if len > 0 {
+                    pattern.push('.');
+                }
+                pattern.push_str(k);
+                at.key(k, |at| match fields.iter().find(|(name, _)| name == k) {
                     Some((_, s)) => {
-                        if let Some((_, why)) = DISCOURAGED.iter().find(|(p, _)| *p == pat) {
+                        if let Some((_, why)) =
+                            DISCOURAGED.iter().find(|(p, _)| *p == pattern.as_str())
+                        {
                             if !child.is_null() {
-                                out.push(Diagnostic::warning(&here, *why));
+                                out.push(Diagnostic::warning(at.render(), *why));
                             }
                         }
-                        walk(child, s, &here, &pat, out);
+                        walk(child, s, at, pattern, out);
                     }
-                    None => out.push(unknown(&here, &pat, k, fields)),
-                }
+                    None => out.push(unknown(&at.render(), pattern, k, fields)),
+                });
+                pattern.truncate(len);
             }
         }
         (Shape::Array(inner), Value::Array(items)) => {
+            pattern.push_str("[]");
             for (i, item) in items.iter().enumerate() {
-                walk(
-                    item,
-                    inner,
-                    &path::index(at, i),
-                    &format!("{pattern}[]"),
-                    out,
-                );
+                at.index(i, |at| walk(item, inner, at, pattern, out));
             }
+            pattern.truncate(len);
         }
         (Shape::Map(inner), Value::Object(map)) => {
+            pattern.push_str("[]");
             for (k, child) in map {
-                walk(
-                    child,
-                    inner,
-                    &path::key(at, k),
-                    &format!("{pattern}[]"),
-                    out,
-                );
+                at.key(k, |at| walk(child, inner, at, pattern, out));
             }
+            pattern.truncate(len);
         }
         // Leaves, and values of the wrong JSON type (the typed parse reports those).
         _ => {}

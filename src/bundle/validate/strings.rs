@@ -3,33 +3,35 @@
 
 use serde_json::Value;
 
-use crate::bundle::{path, Diagnostic};
+use crate::bundle::path::Trail;
+use crate::bundle::Diagnostic;
 
 pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
-    walk(doc, "", out);
+    walk(doc, &mut Trail::default(), out);
 }
 
-fn walk(v: &Value, at: &str, out: &mut Vec<Diagnostic>) {
+fn walk<'a>(v: &'a Value, at: &mut Trail<'a>, out: &mut Vec<Diagnostic>) {
     match v {
         Value::String(s) if s.contains('\0') => out.push(Diagnostic::error(
-            at,
+            at.render(),
             "contains a NUL byte (\\u0000), which cannot be passed to the kernel",
         )),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &path::index(at, i), out);
+                at.index(i, |at| walk(item, at, out));
             }
         }
         Value::Object(map) => {
             for (k, child) in map {
-                let here = path::key(at, k);
-                if k.contains('\0') {
-                    out.push(Diagnostic::error(
-                        &here,
-                        "key contains a NUL byte (\\u0000)",
-                    ));
-                }
-                walk(child, &here, out);
+                at.key(k, |at| {
+                    if k.contains('\0') {
+                        out.push(Diagnostic::error(
+                            at.render(),
+                            "key contains a NUL byte (\\u0000)",
+                        ));
+                    }
+                    walk(child, at, out);
+                });
             }
         }
         _ => {}

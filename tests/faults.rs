@@ -71,6 +71,26 @@ fn spawn(env: &Env, wrapper: &[&str], args: &[&str], tag: &str) -> Runtime {
     Runtime(c.spawn().unwrap())
 }
 
+/// Run `stockade ARGS` under strace, SIGKILLed when it enters one of
+/// `syscalls` (comma-separated; only on `path` if given); returns its status.
+fn killed_at_syscall(
+    env: &Env,
+    syscalls: &str,
+    path: Option<&Path>,
+    args: &[&str],
+) -> std::process::ExitStatus {
+    let strace = tool("strace");
+    let trace = format!("trace={syscalls}");
+    let inject = format!("inject={syscalls}:signal=KILL");
+    let mut wrapper = vec![strace.to_str().unwrap(), "-o", "/dev/null"];
+    if let Some(p) = path {
+        wrapper.extend(["-P", p.to_str().unwrap()]);
+    }
+    wrapper.extend(["-e", trace.as_str(), "-e", inject.as_str()]);
+    let mut rt = spawn(env, &wrapper, args, "rt");
+    rt.0.wait().unwrap()
+}
+
 fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
@@ -161,25 +181,14 @@ fn recovers(env: &Env, id: &str) {
 
 #[test]
 fn create_killed_before_the_container_process_exists() {
-    let strace = tool("strace");
     let mut env = Env::new(&["sleep", "100"]);
     let id = env.id("f-preclone");
-    let s = strace.to_str().unwrap();
-    let mut rt = spawn(
+    let st = killed_at_syscall(
         &env,
-        &[
-            s,
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=clone,clone3",
-            "-e",
-            "inject=clone,clone3:signal=KILL",
-        ],
+        "clone,clone3",
+        None,
         &["create", "--bundle", env.bundle_str(), &id],
-        "rt",
     );
-    let st = rt.0.wait().unwrap();
     assert!(!st.success(), "create was not killed: {st:?}");
     // The phase: the state directory exists, no status, no cgroup yet.
     assert!(env.root.join(&id).is_dir(), "killed before the state dir");
@@ -311,32 +320,13 @@ fn start_killed_after_releasing_the_container() {
 
 #[test]
 fn start_killed_before_releasing_the_container() {
-    let strace = tool("strace");
     let mut env = Env::new(&["sleep", "100"]);
     let id = env.id("f-prestart");
     env.create(&id).ok();
     // `start` releases the container by opening and reading exec.fifo:
     // kill it when it opens that file.
     let fifo = env.root.join(&id).join("exec.fifo");
-    let s = strace.to_str().unwrap();
-    let f = fifo.to_str().unwrap();
-    let mut rt = spawn(
-        &env,
-        &[
-            s,
-            "-o",
-            "/dev/null",
-            "-P",
-            f,
-            "-e",
-            "trace=openat,open",
-            "-e",
-            "inject=openat,open:signal=KILL",
-        ],
-        &["start", &id],
-        "rt",
-    );
-    let st = rt.0.wait().unwrap();
+    let st = killed_at_syscall(&env, "openat,open", Some(&fifo), &["start", &id]);
     assert!(!st.success(), "start was not killed: {st:?}");
     state_is(&env, &id, Some("created"));
     recovers(&env, &id);
@@ -344,27 +334,16 @@ fn start_killed_before_releasing_the_container() {
 
 #[test]
 fn delete_killed_before_killing_the_container() {
-    let strace = tool("strace");
     let mut env = Env::new(&["sleep", "100"]);
     let id = env.id("f-delkill");
     env.create(&id).ok();
     env.cmd(&["start", &id]).ok();
-    let s = strace.to_str().unwrap();
-    let mut rt = spawn(
+    let st = killed_at_syscall(
         &env,
-        &[
-            s,
-            "-o",
-            "/dev/null",
-            "-e",
-            "trace=pidfd_send_signal,kill",
-            "-e",
-            "inject=pidfd_send_signal,kill:signal=KILL",
-        ],
+        "pidfd_send_signal,kill",
+        None,
         &["delete", "--force", &id],
-        "rt",
     );
-    let st = rt.0.wait().unwrap();
     assert!(!st.success(), "delete was not killed: {st:?}");
     state_is(&env, &id, Some("running"));
     assert_eq!(common::container_pids(&id).len(), 1);

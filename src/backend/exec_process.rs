@@ -27,8 +27,13 @@ pub fn check_process_json(text: &str) -> Result<Value, String> {
         obj.entry("user")
             .or_insert_with(|| json!({"uid": 0, "gid": 0}));
     }
-    serde_path_to_error::deserialize::<_, oci_spec::runtime::Process>(&typed)
-        .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+    serde_path_to_error::deserialize::<_, oci_spec::runtime::Process>(&typed).map_err(|e| {
+        format!(
+            "{}: {}",
+            crate::bundle::path::from_serde("", e.path()),
+            e.inner()
+        )
+    })?;
     if v.get("args")
         .and_then(Value::as_array)
         .is_none_or(|a| a.is_empty())

@@ -12,7 +12,7 @@
 //! Only what is used is provided; a dependency needing more fails to build
 //! rather than silently behaving differently.
 
-pub use regex_lite::{Captures, Error, Match, Regex};
+pub use regex_lite::{Error, Regex};
 
 /// `regex::RegexBuilder` with the knobs callers set.
 #[derive(Debug)]
@@ -34,26 +34,6 @@ impl RegexBuilder {
 
     /// regex-lite has no lazy DFA: nothing to limit.
     pub fn dfa_size_limit(&mut self, _bytes: usize) -> &mut RegexBuilder {
-        self
-    }
-
-    pub fn case_insensitive(&mut self, yes: bool) -> &mut RegexBuilder {
-        self.0.case_insensitive(yes);
-        self
-    }
-
-    pub fn multi_line(&mut self, yes: bool) -> &mut RegexBuilder {
-        self.0.multi_line(yes);
-        self
-    }
-
-    pub fn dot_matches_new_line(&mut self, yes: bool) -> &mut RegexBuilder {
-        self.0.dot_matches_new_line(yes);
-        self
-    }
-
-    pub fn nest_limit(&mut self, limit: u32) -> &mut RegexBuilder {
-        self.0.nest_limit(limit);
         self
     }
 }
@@ -83,14 +63,6 @@ impl RegexSet {
     pub fn matches(&self, haystack: &str) -> SetMatches {
         SetMatches(self.0.iter().map(|r| r.is_match(haystack)).collect())
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// Which patterns of a `RegexSet` matched.
@@ -100,18 +72,6 @@ pub struct SetMatches(Vec<bool>);
 impl SetMatches {
     pub fn matched_any(&self) -> bool {
         self.0.iter().any(|m| *m)
-    }
-
-    pub fn matched(&self, index: usize) -> bool {
-        self.0[index]
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
@@ -163,7 +123,7 @@ mod tests {
         let s = RegexSet::new(["^(libcrun_.*)$", "^(yajl_tree_parse)$", "^(x)$"]).unwrap();
         assert!(s.is_match("libcrun_container_run") && !s.is_match("other"));
         let m = s.matches("yajl_tree_parse");
-        assert!(m.matched_any() && m.matched(1));
+        assert!(m.matched_any());
         assert_eq!((&m).into_iter().collect::<Vec<_>>(), [1]);
     }
 }

@@ -98,6 +98,7 @@ impl Needs {
     };
 }
 
+#[cfg(test)]
 impl HostFacts {
     /// These facts with everything `needs` leaves out at its default (what
     /// `probe(needs)` would have gathered on the same host).

@@ -123,11 +123,11 @@ impl HostFacts {
 }
 
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
-const RDTGROUP_SUPER_MAGIC: i64 = 0x0765_5821;
 
 /// Look at this host, as far as `needs` asks. The cgroup layout is found the
 /// way libcrun finds it: the file system type of `/sys/fs/cgroup` and
-/// `/sys/fs/cgroup/unified`, and the v1 hierarchies of `/proc/self/cgroup`.
+/// `/sys/fs/cgroup/unified`, and the v1 hierarchies of `/proc/self/cgroup`;
+/// resctrl is looked for where the backend's RDT code looks (`mount_point`).
 pub fn probe(needs: Needs) -> HostFacts {
     let read = |p: &str| std::fs::read_to_string(p).ok();
     let mut facts = HostFacts::default();
@@ -145,8 +145,7 @@ pub fn probe(needs: Needs) -> HostFacts {
         facts = from_proc_cgroup(&proc_cgroup, v2_at, controllers.as_deref());
     }
     if needs.resctrl {
-        facts.resctrl_mounted =
-            crate::sys::fs_magic(Path::new("/sys/fs/resctrl")) == Some(RDTGROUP_SUPER_MAGIC);
+        facts.resctrl_mounted = mount_point("resctrl").is_some();
     }
     if needs.numa {
         facts.numa_nodes_online =
@@ -161,6 +160,19 @@ pub fn probe(needs: Needs) -> HostFacts {
             .unwrap_or_default();
     }
     facts
+}
+
+/// Where a file system of type `fstype` is mounted (the first one in
+/// /proc/self/mountinfo). The RDT code of the backend writes there.
+pub fn mount_point(fstype: &str) -> Option<std::path::PathBuf> {
+    let mi = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    mi.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        if post.split(' ').next() != Some(fstype) {
+            return None;
+        }
+        pre.split(' ').nth(4).map(std::path::PathBuf::from)
+    })
 }
 
 /// Cgroup facts from `/proc/self/cgroup` (its v1 hierarchy lines name the

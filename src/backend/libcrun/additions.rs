@@ -92,7 +92,7 @@ impl Additions {
         id: &str,
         pid: i32,
     ) -> Result<(), ffi::CallbackError> {
-        let root = rdt::mount_point().ok_or_else(|| {
+        let root = crate::bundle::host::mount_point("resctrl").ok_or_else(|| {
             (
                 libc::ENOENT,
                 "linux.intelRdt: no resctrl filesystem is mounted".to_string(),

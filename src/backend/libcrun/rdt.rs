@@ -159,18 +159,6 @@ fn mismatch<'a>(current: &str, want: &'a [String]) -> Option<&'a str> {
     })
 }
 
-/// The resctrl mount point from /proc/self/mountinfo.
-pub fn mount_point() -> Option<PathBuf> {
-    let mi = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    mi.lines().find_map(|l| {
-        let (pre, post) = l.split_once(" - ")?;
-        if post.split(' ').next() != Some("resctrl") {
-            return None;
-        }
-        pre.split(' ').nth(4).map(PathBuf::from)
-    })
-}
-
 pub fn look(root: &Path, req: &Request, id: &str) -> Existing {
     let dir = root.join(group_dir(req, id));
     Existing {

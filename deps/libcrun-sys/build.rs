@@ -144,6 +144,32 @@ fn build_libcrun(src: &Path, build: &Path, stamp: &str) {
     fs::write(&stamp_file, stamp).expect("write build stamp");
 }
 
+/// Compiles `csrc/systemd_lazy.c` into a static library in OUT_DIR: libcrun
+/// then reaches libsystemd through dlopen() at first use instead of having the
+/// loader map it (and its five dependencies) into every process.
+fn build_systemd_lazy(manifest: &Path, out_dir: &Path) {
+    let source = manifest.join("csrc/systemd_lazy.c");
+    println!("cargo:rerun-if-changed={}", source.display());
+    let object = out_dir.join("systemd_lazy.o");
+    let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
+    run(
+        Command::new(&cc)
+            .args(["-c", "-O2", "-g", "-fPIC", "-Wall", "-Werror"])
+            .arg(&source)
+            .arg("-o")
+            .arg(&object),
+        "compiling csrc/systemd_lazy.c",
+    );
+    let archive = out_dir.join("libstockade_systemd_lazy.a");
+    let _ = fs::remove_file(&archive);
+    run(
+        Command::new("ar").arg("rcs").arg(&archive).arg(&object),
+        "archiving systemd_lazy.o",
+    );
+    println!("cargo:rustc-link-search=native={}", out_dir.display());
+    println!("cargo:rustc-link-lib=static=stockade_systemd_lazy");
+}
+
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let src = env::var_os("STOCKADE_CRUN_SRC")
@@ -184,7 +210,9 @@ fn main() {
     let libs = build.join(".libs");
     println!("cargo:rustc-link-search=native={}", libs.display());
     println!("cargo:rustc-link-lib=static=crun");
-    for lib in ["seccomp", "cap", "systemd"] {
+    // After libcrun on the link line: it resolves libcrun's sd_* references.
+    build_systemd_lazy(&manifest, &out_dir);
+    for lib in ["seccomp", "cap"] {
         println!("cargo:rustc-link-lib=dylib={lib}");
     }
     // Exposed to dependents as DEP_CRUN_BUILD_DIR (bench finds the crun binary there).

@@ -15,7 +15,8 @@
 //! - `linux.cgroup`: `v1` when cgroup v1 controllers are mounted, `v2` only
 //!   when the hierarchy is unified (on a hybrid host libcrun manages the
 //!   container through v1 and refuses `resources.unified`); `systemd` and
-//!   `systemdUser` when libcrun was built with libsystemd *and* the host was
+//!   `systemdUser` when libcrun was built with libsystemd, libsystemd.so.0
+//!   can be loaded (libcrun opens it at first use) *and* the host was
 //!   booted with systemd (`/run/systemd/system`, the sd_booted(3) test);
 //!   `rdma` is false: libcrun 1.21 writes no rdma limits.
 //! - `linux.seccomp`: enabled when libcrun has libseccomp and the kernel

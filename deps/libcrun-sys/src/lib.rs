@@ -12,3 +12,9 @@ include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 
 /// Upstream crun version of the linked library (from `deps/crun/VERSION`).
 pub const LIBCRUN_VERSION: &str = env!("LIBCRUN_VERSION");
+
+extern "C" {
+    /// 1 when libsystemd.so.0 can be loaded; libcrun reaches it only through
+    /// dlopen at first use (`csrc/systemd_lazy.c`).
+    pub fn stockade_libsystemd_available() -> std::os::raw::c_int;
+}

@@ -639,6 +639,10 @@ pub fn features() -> Result<CrunFeatures> {
             msg: "libcrun_container_get_features returned no data".into(),
         });
     }
+    // libcrun was built with the systemd managers, but reaches libsystemd
+    // only at first use: claim them only where it can be loaded.
+    // SAFETY: takes no arguments; at most dlopens libsystemd.so.0.
+    let libsystemd = unsafe { sys::stockade_libsystemd_available() } != 0;
     // SAFETY: `info` and everything it points to stay valid until freed below.
     let out = unsafe {
         let i = &*info;
@@ -651,8 +655,8 @@ pub fn features() -> Result<CrunFeatures> {
             capabilities: copy_list(l.capabilities),
             cgroup_v1: l.cgroup.v1,
             cgroup_v2: l.cgroup.v2,
-            cgroup_systemd: l.cgroup.systemd,
-            cgroup_systemd_user: l.cgroup.systemd_user,
+            cgroup_systemd: l.cgroup.systemd && libsystemd,
+            cgroup_systemd_user: l.cgroup.systemd_user && libsystemd,
             seccomp_enabled: l.seccomp.enabled,
             seccomp_actions: copy_list(l.seccomp.actions),
             seccomp_operators: copy_list(l.seccomp.operators),

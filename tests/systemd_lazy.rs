@@ -95,6 +95,7 @@ fn systemd_cgroup_manager_reaches_libsystemd() {
         stderr.contains(&id) && stderr.contains("sd-bus"),
         "stderr: {stderr}"
     );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
     assert!(
         !stderr.contains("shared library"),
         "libsystemd was not loaded: {stderr}"

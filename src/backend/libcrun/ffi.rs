@@ -16,11 +16,16 @@ pub struct CrunError {
 
 impl std::fmt::Display for CrunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.status > 0 {
-            let errno = std::io::Error::from_raw_os_error(self.status);
-            write!(f, "{}: {}", self.msg, strip_os_suffix(&errno.to_string()))
-        } else {
+        if self.status <= 0 {
+            return f.write_str(&self.msg);
+        }
+        let errno = std::io::Error::from_raw_os_error(self.status).to_string();
+        let cause = strip_os_suffix(&errno);
+        // sd-bus messages already end with the strerror text libcrun adds.
+        if self.msg.ends_with(&format!(": {cause}")) {
             f.write_str(&self.msg)
+        } else {
+            write!(f, "{}: {cause}", self.msg)
         }
     }
 }
@@ -692,4 +697,26 @@ pub fn features() -> Result<CrunFeatures> {
         libc::free(info as *mut c_void);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CrunError;
+
+    #[test]
+    fn the_cause_is_named_once() {
+        let e = |status, msg: &str| {
+            CrunError {
+                status,
+                msg: msg.into(),
+            }
+            .to_string()
+        };
+        assert_eq!(e(2, "open `x`"), "open `x`: No such file or directory");
+        assert_eq!(e(0, "plain"), "plain");
+        assert_eq!(
+            e(107, "sd-bus call: Transport endpoint is not connected"),
+            "sd-bus call: Transport endpoint is not connected"
+        );
+    }
 }

@@ -147,7 +147,7 @@ fn build_libcrun(src: &Path, build: &Path, stamp: &str) {
 /// Compiles `csrc/systemd_lazy.c` into a static library in OUT_DIR: libcrun
 /// then reaches libsystemd through dlopen() at first use instead of having the
 /// loader map it (and its five dependencies) into every process.
-fn build_systemd_lazy(manifest: &Path, out_dir: &Path) {
+fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
     let source = manifest.join("csrc/systemd_lazy.c");
     println!("cargo:rerun-if-changed={}", source.display());
     let object = out_dir.join("systemd_lazy.o");
@@ -168,6 +168,36 @@ fn build_systemd_lazy(manifest: &Path, out_dir: &Path) {
     );
     println!("cargo:rustc-link-search=native={}", out_dir.display());
     println!("cargo:rustc-link-lib=static=stockade_systemd_lazy");
+    object
+}
+
+/// `crun-lazy`: the `crun` binary relinked with the same first-use libsystemd
+/// as stockade. `scripts/bench` shows it next to `crun` so that stockade's own
+/// overhead is visible apart from what the lazy loading saves.
+fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
+    let mut objects: Vec<PathBuf> = fs::read_dir(build.join("src"))
+        .expect("list crun objects")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("crun-") && n.ends_with(".o"))
+        })
+        .collect();
+    objects.sort();
+    let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
+    run(
+        Command::new(&cc)
+            .args(["-O2", "-g", "-o"])
+            .arg(build.join("crun-lazy"))
+            .args(&objects)
+            .arg(build.join(".libs/libcrun.a"))
+            .arg(systemd_lazy)
+            .args(["-lseccomp", "-lcap"])
+            .arg(build.join("libocispec/yajl/.libs/libyajl.a")),
+        "linking crun-lazy",
+    );
 }
 
 fn main() {
@@ -211,7 +241,8 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", libs.display());
     println!("cargo:rustc-link-lib=static=crun");
     // After libcrun on the link line: it resolves libcrun's sd_* references.
-    build_systemd_lazy(&manifest, &out_dir);
+    let systemd_lazy = build_systemd_lazy(&manifest, &out_dir);
+    link_crun_lazy(&build, &systemd_lazy);
     for lib in ["seccomp", "cap"] {
         println!("cargo:rustc-link-lib=dylib={lib}");
     }

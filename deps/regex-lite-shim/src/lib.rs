@@ -108,6 +108,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::invalid_regex)] // the bad pattern is the point
     fn builder_limits() {
         let r = RegexBuilder::new("^CAP_[A-Z_]+$")
             .size_limit(1 << 20)

@@ -150,11 +150,12 @@ fn build_libcrun(src: &Path, build: &Path, stamp: &str) {
 fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
     let source = manifest.join("csrc/systemd_lazy.c");
     println!("cargo:rerun-if-changed={}", source.display());
+    println!("cargo:rerun-if-env-changed=CC");
     let object = out_dir.join("systemd_lazy.o");
     let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
     run(
         Command::new(&cc)
-            .args(["-c", "-O2", "-g", "-fPIC", "-Wall", "-Werror"])
+            .args(["-c", "-O2", "-g", "-fPIC", "-Wall"])
             .arg(&source)
             .arg("-o")
             .arg(&object),
@@ -173,7 +174,8 @@ fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
 
 /// `crun-lazy`: the `crun` binary relinked with the same first-use libsystemd
 /// as stockade. `scripts/bench` shows it next to `crun` so that stockade's own
-/// overhead is visible apart from what the lazy loading saves.
+/// overhead is visible apart from what the lazy loading saves. Only the
+/// benchmark needs it: a failed link is a warning, not a failed build.
 fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
     let mut objects: Vec<PathBuf> = fs::read_dir(build.join("src"))
         .expect("list crun objects")
@@ -187,17 +189,18 @@ fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
         .collect();
     objects.sort();
     let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
-    run(
-        Command::new(&cc)
-            .args(["-O2", "-g", "-o"])
-            .arg(build.join("crun-lazy"))
-            .args(&objects)
-            .arg(build.join(".libs/libcrun.a"))
-            .arg(systemd_lazy)
-            .args(["-lseccomp", "-lcap"])
-            .arg(build.join("libocispec/yajl/.libs/libyajl.a")),
-        "linking crun-lazy",
-    );
+    let linked = Command::new(&cc)
+        .args(["-O2", "-g", "-o"])
+        .arg(build.join("crun-lazy"))
+        .args(&objects)
+        .arg(build.join(".libs/libcrun.a"))
+        .arg(systemd_lazy)
+        .args(["-lseccomp", "-lcap"])
+        .arg(build.join("libocispec/yajl/.libs/libyajl.a"))
+        .status();
+    if !matches!(linked, Ok(s) if s.success()) {
+        println!("cargo:warning=libcrun-sys: linking crun-lazy failed ({linked:?}); scripts/bench needs it");
+    }
 }
 
 fn main() {

@@ -8,41 +8,113 @@
  * command ever talks to systemd. These definitions satisfy libcrun's
  * references and dlopen() libsystemd.so.0 the first time one is called.
  *
- * The variadic entry points are forwarded to their va_list twins; patch 0007
- * moves libcrun's one sd_journal_send() call to sd_journal_sendv(), which has
- * fixed arguments. When libsystemd cannot be loaded, every call fails with
- * -ELIBACC ("cannot access a needed shared library"), which libcrun reports
- * with the operation that needed it.
+ * The variadic sd_bus_message_append/read are forwarded to their va_list
+ * twins; patch 0007 moves libcrun's sd_journal_send() call, which has no
+ * such twin, to sd_journal_sendv(). When libsystemd cannot be loaded, the
+ * calls that return a status fail with -ELIBACC ("cannot access a needed
+ * shared library"), which libcrun reports with the operation that needed it;
+ * the unref and free calls have nothing to release and do nothing.
  *
- * libcrun calls these only from its single-threaded runtime process, so the
- * unsynchronised one-time resolution below needs no lock.  */
+ * The library is opened only from the root the process started in: a call
+ * made after the process has moved into a container's root (a journald
+ * message from the container's init, say) must not load a libsystemd the
+ * container provides. stockade makes every sd_* call from the runtime
+ * process on the host side and never installs libcrun's journald output.
+ *
+ * Resolution is idempotent (dlopen is reference-counted and dlsym returns the
+ * same address), so racing first calls are harmless; the atomics only keep
+ * the stores well-defined when `features` runs inside a threaded test.  */
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
+static dev_t start_root_dev;
+static ino_t start_root_ino;
+static int start_root_known;
+
+__attribute__ ((constructor)) static void
+remember_start_root (void)
+{
+  struct stat st;
+
+  if (stat ("/", &st) == 0)
+    {
+      start_root_dev = st.st_dev;
+      start_root_ino = st.st_ino;
+      start_root_known = 1;
+    }
+}
+
+static int
+still_in_start_root (void)
+{
+  struct stat st;
+
+  return start_root_known && stat ("/", &st) == 0 && st.st_dev == start_root_dev
+         && st.st_ino == start_root_ino;
+}
+
 static void *
 libsystemd_symbol (const char *name)
 {
   static void *handle;
+  void *h = __atomic_load_n (&handle, __ATOMIC_ACQUIRE);
 
-  if (handle == NULL)
-    handle = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-  return handle ? dlsym (handle, name) : NULL;
+  if (h == NULL)
+    {
+      if (! still_in_start_root ())
+        return NULL;
+      h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+      if (h == NULL)
+        return NULL;
+      __atomic_store_n (&handle, h, __ATOMIC_RELEASE);
+    }
+  return dlsym (h, name);
 }
 
-/* Whether libsystemd can be loaded at all: `features` reports the systemd
-   cgroup managers only then.  */
+/* Every function forwarded below: `features` reports the systemd cgroup
+   managers only when all of them resolve (an older libsystemd lacks some).  */
+static const char *const forwarded[] = {
+  "sd_bus_default_system",
+  "sd_bus_default_user",
+  "sd_bus_unref",
+  "sd_bus_call",
+  "sd_bus_process",
+  "sd_bus_wait",
+  "sd_bus_match_signal_async",
+  "sd_bus_error_get_errno",
+  "sd_bus_error_free",
+  "sd_bus_message_new_method_call",
+  "sd_bus_message_unref",
+  "sd_bus_message_append_array",
+  "sd_bus_message_append_basic",
+  "sd_bus_message_append_strv",
+  "sd_bus_message_open_container",
+  "sd_bus_message_close_container",
+  "sd_bus_message_appendv",
+  "sd_bus_message_readv",
+  "sd_notify",
+  "sd_notify_barrier",
+  "sd_journal_sendv_with_location",
+};
+
 int
 stockade_libsystemd_available (void)
 {
-  return libsystemd_symbol ("sd_bus_default_system") != NULL;
+  size_t i;
+
+  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    if (libsystemd_symbol (forwarded[i]) == NULL)
+      return 0;
+  return 1;
 }
 
 /* Defines NAME with PARAMS, calling the real NAME with ARGS, or returning
@@ -50,11 +122,15 @@ stockade_libsystemd_available (void)
 #define FORWARD(ret_type, name, params, args, unavailable)                      \
   ret_type name params                                                          \
   {                                                                             \
-    static ret_type (*real) params;                                             \
+    static ret_type (*cached) params;                                           \
+    ret_type (*real) params = __atomic_load_n (&cached, __ATOMIC_ACQUIRE);      \
     if (real == NULL)                                                           \
-      real = (ret_type (*) params) libsystemd_symbol (#name);                   \
-    if (real == NULL)                                                           \
-      return unavailable;                                                       \
+      {                                                                         \
+        real = (ret_type (*) params) libsystemd_symbol (#name);                 \
+        if (real == NULL)                                                       \
+          return unavailable;                                                   \
+        __atomic_store_n (&cached, real, __ATOMIC_RELEASE);                     \
+      }                                                                         \
     return real args;                                                           \
   }
 
@@ -100,10 +176,14 @@ FORWARD (int, sd_journal_sendv_with_location,
 void
 sd_bus_error_free (sd_bus_error *e)
 {
-  static void (*real) (sd_bus_error *);
+  static void (*cached) (sd_bus_error *);
+  void (*real) (sd_bus_error *) = __atomic_load_n (&cached, __ATOMIC_ACQUIRE);
 
   if (real == NULL)
-    real = (void (*) (sd_bus_error *)) libsystemd_symbol ("sd_bus_error_free");
+    {
+      real = (void (*) (sd_bus_error *)) libsystemd_symbol ("sd_bus_error_free");
+      __atomic_store_n (&cached, real, __ATOMIC_RELEASE);
+    }
   /* Without libsystemd nothing can have filled the error in.  */
   if (real != NULL)
     real (e);

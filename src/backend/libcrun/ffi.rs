@@ -626,6 +626,13 @@ unsafe fn free_list(list: *mut *mut c_char) {
     }
 }
 
+/// Whether libsystemd.so.0 loads and has every function libcrun calls
+/// (libcrun-sys opens it at first use).
+pub fn libsystemd_available() -> bool {
+    // SAFETY: takes no arguments; at most dlopens libsystemd.so.0.
+    unsafe { sys::stockade_libsystemd_available() != 0 }
+}
+
 /// What the linked libcrun says it supports (see libcrun-ffi notes, §9).
 pub fn features() -> Result<CrunFeatures> {
     // A context with no handler manager: only `handler_manager` is read.
@@ -646,8 +653,7 @@ pub fn features() -> Result<CrunFeatures> {
     }
     // libcrun was built with the systemd managers, but reaches libsystemd
     // only at first use: claim them only where it can be loaded.
-    // SAFETY: takes no arguments; at most dlopens libsystemd.so.0.
-    let libsystemd = unsafe { sys::stockade_libsystemd_available() } != 0;
+    let libsystemd = libsystemd_available();
     // SAFETY: `info` and everything it points to stay valid until freed below.
     let out = unsafe {
         let i = &*info;
@@ -702,6 +708,18 @@ pub fn features() -> Result<CrunFeatures> {
 #[cfg(test)]
 mod tests {
     use super::CrunError;
+
+    #[test]
+    fn libsystemd_is_found_where_it_is_installed() {
+        let installed = [
+            "/lib/x86_64-linux-gnu",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+        ]
+        .iter()
+        .any(|d| std::path::Path::new(d).join("libsystemd.so.0").exists());
+        assert_eq!(super::libsystemd_available(), installed);
+    }
 
     #[test]
     fn the_cause_is_named_once() {

@@ -80,31 +80,89 @@ libsystemd_symbol (const char *name)
   return dlsym (h, name);
 }
 
-/* Every function forwarded below: `features` reports the systemd cgroup
-   managers only when all of them resolve (an older libsystemd lacks some).  */
-static const char *const forwarded[] = {
-  "sd_bus_default_system",
-  "sd_bus_default_user",
-  "sd_bus_unref",
-  "sd_bus_call",
-  "sd_bus_process",
-  "sd_bus_wait",
-  "sd_bus_match_signal_async",
-  "sd_bus_error_get_errno",
-  "sd_bus_error_free",
-  "sd_bus_message_new_method_call",
-  "sd_bus_message_unref",
-  "sd_bus_message_append_array",
-  "sd_bus_message_append_basic",
-  "sd_bus_message_append_strv",
-  "sd_bus_message_open_container",
-  "sd_bus_message_close_container",
-  "sd_bus_message_appendv",
-  "sd_bus_message_readv",
-  "sd_notify",
-  "sd_notify_barrier",
-  "sd_journal_sendv_with_location",
-};
+/* Resolves NAME once; CACHE keeps its address.  */
+static void *
+resolve (void **cache, const char *name)
+{
+  void *f = __atomic_load_n (cache, __ATOMIC_ACQUIRE);
+
+  if (f == NULL)
+    {
+      f = libsystemd_symbol (name);
+      if (f != NULL)
+        __atomic_store_n (cache, f, __ATOMIC_RELEASE);
+    }
+  return f;
+}
+
+/* Every forwarded function that returns a value, as
+   X (return type, name, parameters, arguments, result when unavailable).
+   sd-journal.h turns libcrun's sd_journal_sendv() into the last one.  */
+#define LIBSYSTEMD_FUNCTIONS(X)                                                                       \
+  X (int, sd_bus_default_system, (sd_bus **ret), (ret), -ELIBACC)                                     \
+  X (int, sd_bus_default_user, (sd_bus **ret), (ret), -ELIBACC)                                       \
+  X (sd_bus *, sd_bus_unref, (sd_bus *bus), (bus), NULL)                                              \
+  X (int, sd_bus_call,                                                                                \
+     (sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error, sd_bus_message **reply), \
+     (bus, m, usec, ret_error, reply), -ELIBACC)                                                      \
+  X (int, sd_bus_process, (sd_bus *bus, sd_bus_message **r), (bus, r), -ELIBACC)                      \
+  X (int, sd_bus_wait, (sd_bus *bus, uint64_t timeout_usec), (bus, timeout_usec), -ELIBACC)           \
+  X (int, sd_bus_match_signal_async,                                                                  \
+     (sd_bus *bus, sd_bus_slot **ret, const char *sender, const char *path, const char *interface,    \
+      const char *member, sd_bus_message_handler_t match_callback,                                    \
+      sd_bus_message_handler_t add_callback, void *userdata),                                         \
+     (bus, ret, sender, path, interface, member, match_callback, add_callback, userdata), -ELIBACC)   \
+  X (int, sd_bus_error_get_errno, (const sd_bus_error *e), (e), ELIBACC)                              \
+  X (int, sd_bus_message_new_method_call,                                                             \
+     (sd_bus *bus, sd_bus_message **m, const char *destination, const char *path,                     \
+      const char *interface, const char *member),                                                     \
+     (bus, m, destination, path, interface, member), -ELIBACC)                                        \
+  X (sd_bus_message *, sd_bus_message_unref, (sd_bus_message *m), (m), NULL)                          \
+  X (int, sd_bus_message_append_array, (sd_bus_message *m, char type, const void *ptr, size_t size),  \
+     (m, type, ptr, size), -ELIBACC)                                                                  \
+  X (int, sd_bus_message_append_basic, (sd_bus_message *m, char type, const void *p), (m, type, p),   \
+     -ELIBACC)                                                                                        \
+  X (int, sd_bus_message_append_strv, (sd_bus_message *m, char **l), (m, l), -ELIBACC)                \
+  X (int, sd_bus_message_open_container, (sd_bus_message *m, char type, const char *contents),        \
+     (m, type, contents), -ELIBACC)                                                                   \
+  X (int, sd_bus_message_close_container, (sd_bus_message *m), (m), -ELIBACC)                         \
+  X (int, sd_bus_message_appendv, (sd_bus_message *m, const char *types, va_list ap),                 \
+     (m, types, ap), -ELIBACC)                                                                        \
+  X (int, sd_bus_message_readv, (sd_bus_message *m, const char *types, va_list ap), (m, types, ap),   \
+     -ELIBACC)                                                                                        \
+  X (int, sd_notify, (int unset_environment, const char *state), (unset_environment, state),          \
+     -ELIBACC)                                                                                        \
+  X (int, sd_notify_barrier, (int unset_environment, uint64_t timeout),                               \
+     (unset_environment, timeout), -ELIBACC)                                                          \
+  X (int, sd_journal_sendv_with_location,                                                             \
+     (const char *file, const char *line, const char *func, const struct iovec *iov, int n),          \
+     (file, line, func, iov, n), -ELIBACC)
+
+#define DEFINE_FORWARD(ret_type, name, params, args, unavailable)                                     \
+  ret_type name params                                                                                \
+  {                                                                                                   \
+    static void *cache;                                                                               \
+    ret_type (*real) params = (ret_type (*) params) resolve (&cache, #name);                          \
+    return real ? real args : unavailable;                                                            \
+  }
+
+LIBSYSTEMD_FUNCTIONS (DEFINE_FORWARD)
+
+void
+sd_bus_error_free (sd_bus_error *e)
+{
+  static void *cache;
+  void (*real) (sd_bus_error *) = (void (*) (sd_bus_error *)) resolve (&cache, "sd_bus_error_free");
+
+  /* Without libsystemd nothing can have filled the error in.  */
+  if (real != NULL)
+    real (e);
+}
+
+/* `features` reports the systemd cgroup managers only when every forwarded
+   function resolves (an older libsystemd lacks some).  */
+#define NAME_OF(ret_type, name, params, args, unavailable) #name,
+static const char *const forwarded[] = { LIBSYSTEMD_FUNCTIONS (NAME_OF) "sd_bus_error_free" };
 
 int
 stockade_libsystemd_available (void)
@@ -115,78 +173,6 @@ stockade_libsystemd_available (void)
     if (libsystemd_symbol (forwarded[i]) == NULL)
       return 0;
   return 1;
-}
-
-/* Defines NAME with PARAMS, calling the real NAME with ARGS, or returning
-   UNAVAILABLE when it cannot be resolved.  */
-#define FORWARD(ret_type, name, params, args, unavailable)                      \
-  ret_type name params                                                          \
-  {                                                                             \
-    static ret_type (*cached) params;                                           \
-    ret_type (*real) params = __atomic_load_n (&cached, __ATOMIC_ACQUIRE);      \
-    if (real == NULL)                                                           \
-      {                                                                         \
-        real = (ret_type (*) params) libsystemd_symbol (#name);                 \
-        if (real == NULL)                                                       \
-          return unavailable;                                                   \
-        __atomic_store_n (&cached, real, __ATOMIC_RELEASE);                     \
-      }                                                                         \
-    return real args;                                                           \
-  }
-
-FORWARD (int, sd_bus_default_system, (sd_bus **ret), (ret), -ELIBACC)
-FORWARD (int, sd_bus_default_user, (sd_bus **ret), (ret), -ELIBACC)
-FORWARD (sd_bus *, sd_bus_unref, (sd_bus *bus), (bus), NULL)
-FORWARD (int, sd_bus_call,
-         (sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error, sd_bus_message **reply),
-         (bus, m, usec, ret_error, reply), -ELIBACC)
-FORWARD (int, sd_bus_process, (sd_bus *bus, sd_bus_message **r), (bus, r), -ELIBACC)
-FORWARD (int, sd_bus_wait, (sd_bus *bus, uint64_t timeout_usec), (bus, timeout_usec), -ELIBACC)
-FORWARD (int, sd_bus_match_signal_async,
-         (sd_bus *bus, sd_bus_slot **ret, const char *sender, const char *path, const char *interface,
-          const char *member, sd_bus_message_handler_t match_callback, sd_bus_message_handler_t add_callback,
-          void *userdata),
-         (bus, ret, sender, path, interface, member, match_callback, add_callback, userdata), -ELIBACC)
-FORWARD (int, sd_bus_error_get_errno, (const sd_bus_error *e), (e), ELIBACC)
-FORWARD (int, sd_bus_message_new_method_call,
-         (sd_bus *bus, sd_bus_message **m, const char *destination, const char *path, const char *interface,
-          const char *member),
-         (bus, m, destination, path, interface, member), -ELIBACC)
-FORWARD (sd_bus_message *, sd_bus_message_unref, (sd_bus_message *m), (m), NULL)
-FORWARD (int, sd_bus_message_append_array, (sd_bus_message *m, char type, const void *ptr, size_t size),
-         (m, type, ptr, size), -ELIBACC)
-FORWARD (int, sd_bus_message_append_basic, (sd_bus_message *m, char type, const void *p), (m, type, p),
-         -ELIBACC)
-FORWARD (int, sd_bus_message_append_strv, (sd_bus_message *m, char **l), (m, l), -ELIBACC)
-FORWARD (int, sd_bus_message_open_container, (sd_bus_message *m, char type, const char *contents),
-         (m, type, contents), -ELIBACC)
-FORWARD (int, sd_bus_message_close_container, (sd_bus_message *m), (m), -ELIBACC)
-FORWARD (int, sd_bus_message_appendv, (sd_bus_message *m, const char *types, va_list ap), (m, types, ap),
-         -ELIBACC)
-FORWARD (int, sd_bus_message_readv, (sd_bus_message *m, const char *types, va_list ap), (m, types, ap),
-         -ELIBACC)
-FORWARD (int, sd_notify, (int unset_environment, const char *state), (unset_environment, state), -ELIBACC)
-FORWARD (int, sd_notify_barrier, (int unset_environment, uint64_t timeout), (unset_environment, timeout),
-         -ELIBACC)
-/* sd-journal.h turns libcrun's sd_journal_sendv() into this call.  */
-FORWARD (int, sd_journal_sendv_with_location,
-         (const char *file, const char *line, const char *func, const struct iovec *iov, int n),
-         (file, line, func, iov, n), -ELIBACC)
-
-void
-sd_bus_error_free (sd_bus_error *e)
-{
-  static void (*cached) (sd_bus_error *);
-  void (*real) (sd_bus_error *) = __atomic_load_n (&cached, __ATOMIC_ACQUIRE);
-
-  if (real == NULL)
-    {
-      real = (void (*) (sd_bus_error *)) libsystemd_symbol ("sd_bus_error_free");
-      __atomic_store_n (&cached, real, __ATOMIC_RELEASE);
-    }
-  /* Without libsystemd nothing can have filled the error in.  */
-  if (real != NULL)
-    real (e);
 }
 
 int

@@ -144,17 +144,21 @@ fn build_libcrun(src: &Path, build: &Path, stamp: &str) {
     fs::write(&stamp_file, stamp).expect("write build stamp");
 }
 
+/// The C compiler for the files built here (crun's own build uses configure's).
+fn c_compiler() -> String {
+    println!("cargo:rerun-if-env-changed=CC");
+    env::var("CC").unwrap_or_else(|_| "cc".into())
+}
+
 /// Compiles `csrc/systemd_lazy.c` into a static library in OUT_DIR: libcrun
 /// then reaches libsystemd through dlopen() at first use instead of having the
 /// loader map it (and its five dependencies) into every process.
 fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
     let source = manifest.join("csrc/systemd_lazy.c");
     println!("cargo:rerun-if-changed={}", source.display());
-    println!("cargo:rerun-if-env-changed=CC");
     let object = out_dir.join("systemd_lazy.o");
-    let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
     run(
-        Command::new(&cc)
+        Command::new(c_compiler())
             .args(["-c", "-O2", "-g", "-fPIC", "-Wall"])
             .arg(&source)
             .arg("-o")
@@ -188,8 +192,7 @@ fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
         })
         .collect();
     objects.sort();
-    let cc = env::var("CC").unwrap_or_else(|_| "cc".into());
-    let linked = Command::new(&cc)
+    let linked = Command::new(c_compiler())
         .args(["-O2", "-g", "-o"])
         .arg(build.join("crun-lazy"))
         .args(&objects)

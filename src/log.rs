@@ -26,7 +26,6 @@ pub enum Format {
 struct Sink {
     file: Option<File>,
     format: Format,
-    max: Level,
     debug_to_stderr: bool,
 }
 
@@ -57,7 +56,6 @@ pub fn init(log: Option<&Path>, format: Format, max: Level) -> std::io::Result<(
     let _ = SINK.set(Sink {
         file,
         format,
-        max,
         debug_to_stderr,
     });
     let _ = tracing::subscriber::set_global_default(SinkSubscriber { max });
@@ -175,11 +173,9 @@ impl Subscriber for SinkSubscriber {
     fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
+        // Only events `enabled` let through arrive here.
         let Some(sink) = SINK.get() else { return };
         let level = *event.metadata().level();
-        if level > sink.max {
-            return;
-        }
         let mut m = Message::default();
         event.record(&mut m);
         let line = render(sink.format, level, &m.0);

@@ -6,8 +6,9 @@
 //! set-up before `main` (stack-guard discovery by reading /proc/self/maps,
 //! an alternate signal stack and stack-overflow handlers) is paid on every
 //! call and buys a one-shot CLI nothing, so the C `main` is defined here
-//! (`no_main`) and only its SIGPIPE setting is kept. std still gets the
-//! arguments from glibc's start-up hooks.
+//! (`no_main`) and only its SIGPIPE setting is kept. The arguments are taken
+//! from `main`'s own argc/argv: std fills `std::env::args()` from glibc's
+//! start-up hook only on linux-gnu, and it is empty on FreeBSD and musl.
 #![no_main]
 
 use clap::Parser;
@@ -15,16 +16,15 @@ use clap::Parser;
 use stockade::{backend, cli::Cli, commands, log, sys};
 
 #[no_mangle]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    // SAFETY: the C runtime passes main argc valid NUL-terminated strings.
+    let args = unsafe { sys::args_from_main(argc, argv) };
     sys::ignore_sigpipe();
     std::panic::set_hook(Box::new(|info| {
         log::report_error(&format!("internal error: {info}"));
         std::process::exit(1);
     }));
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

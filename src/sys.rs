@@ -216,3 +216,52 @@ pub fn fs_magic(path: &std::path::Path) -> Option<i64> {
 pub fn fs_magic(_path: &std::path::Path) -> Option<i64> {
     None
 }
+
+/// The command line as the C `main` received it. std reads argv through
+/// glibc's start-up hook only on linux-gnu; on FreeBSD and musl
+/// `std::env::args()` is empty under `no_main`, so argv is taken from here.
+///
+/// # Safety
+/// `argv` must point to `argc` valid NUL-terminated strings, as the C
+/// runtime passes them to `main`.
+pub unsafe fn args_from_main(
+    argc: libc::c_int,
+    argv: *const *const libc::c_char,
+) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt;
+    if argv.is_null() {
+        return Vec::new();
+    }
+    (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the caller guarantees argv[0..argc] are valid C strings.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod args_tests {
+    use super::args_from_main;
+
+    #[test]
+    fn args_come_from_argc_argv_not_from_std() {
+        let owned = [c"stockade", c"--root", c"/tmp/x", c"state", c"id\xff"];
+        let ptrs: Vec<*const libc::c_char> = owned.iter().map(|s| s.as_ptr()).collect();
+        // SAFETY: ptrs holds five valid C strings that outlive the call.
+        let args = unsafe { args_from_main(ptrs.len() as libc::c_int, ptrs.as_ptr()) };
+        let bytes: Vec<&[u8]> = args
+            .iter()
+            .map(|a| std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str()))
+            .collect();
+        assert_eq!(
+            bytes,
+            [&b"stockade"[..], b"--root", b"/tmp/x", b"state", b"id\xff"]
+        );
+        // SAFETY: a zero count never dereferences the pointer.
+        assert!(unsafe { args_from_main(0, ptrs.as_ptr()) }.is_empty());
+        // SAFETY: a null argv is checked before any dereference.
+        assert!(unsafe { args_from_main(3, std::ptr::null()) }.is_empty());
+    }
+}

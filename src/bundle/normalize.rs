@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{freebsd, version, Diagnostic, Platform};
+use super::{freebsd, path, version, Diagnostic, Platform};
 
 pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -20,6 +20,7 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<
     rootfs_absolute(doc, dir, &mut out);
     mount_destinations(doc, platform, &mut out);
     default_user(doc, &mut out);
+    device_file_types(doc, &mut out);
     out.extend(freebsd::bridge_annotations(doc, platform));
     platform_gate(doc, platform, &mut out);
     out
@@ -97,6 +98,56 @@ fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `S_IFMT` and the node types `linux.devices[].type` names.
+const S_IFMT: i64 = 0o170000;
+const DEVICE_TYPES: &[(&str, i64, &str)] = &[
+    ("c", 0o020000, "S_IFCHR"),
+    ("u", 0o020000, "S_IFCHR"),
+    ("b", 0o060000, "S_IFBLK"),
+    ("p", 0o010000, "S_IFIFO"),
+];
+
+/// podman and docker write the file-type bits into `fileMode` (25008 is
+/// S_IFBLK | 0660), as stat(2) reports a device node; crun and runc accept
+/// that. The type bits are dropped here when they agree with `type` (the
+/// node's type comes from `type`, its permissions from the rest), and a
+/// disagreement is an error naming both.
+fn device_file_types(doc: &mut Value, out: &mut Vec<Diagnostic>) {
+    let Some(Value::Array(devices)) = doc.pointer_mut("/linux/devices") else {
+        return;
+    };
+    for (i, d) in devices.iter_mut().enumerate() {
+        let Some(mode) = d.get("fileMode").and_then(Value::as_i64) else {
+            continue;
+        };
+        let bits = mode & S_IFMT;
+        if mode < 0 || bits == 0 {
+            continue;
+        }
+        let ty = d.get("type").and_then(Value::as_str).unwrap_or_default();
+        let want = DEVICE_TYPES.iter().find(|(t, _, _)| *t == ty);
+        if let Some((_, want_bits, _)) = want.filter(|(_, b, _)| *b == bits) {
+            d["fileMode"] = Value::from(mode & !want_bits);
+            continue;
+        }
+        let named = |b: i64| match DEVICE_TYPES.iter().find(|(_, v, _)| *v == b) {
+            Some((_, _, n)) => format!("{n} ({b:#o})"),
+            None => format!("{b:#o}"),
+        };
+        let expected = match want {
+            Some((_, b, _)) => format!("type `{ty}` is {}", named(*b)),
+            None => format!("no file type is known for type `{ty}`"),
+        };
+        out.push(Diagnostic::error(
+            path::key(&path::index("linux.devices", i), "fileMode"),
+            format!(
+                "{mode} ({mode:#o}) carries file type {}, but {expected}",
+                named(bits)
+            ),
+        ));
+    }
+}
+
 fn platform_gate(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
     let (foreign, host): (&str, &str) = match platform {
         Platform::Linux => ("freebsd", "linux"),
@@ -129,6 +180,65 @@ mod tests {
     fn run(mut doc: Value, platform: Platform) -> (Value, Vec<Diagnostic>) {
         let d = normalize(&mut doc, Path::new("/b"), platform);
         (doc, d)
+    }
+
+    #[test]
+    fn device_type_bits_in_file_mode_dropped_when_they_agree() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "linux": {"devices": [
+                {"type": "b", "path": "/dev/loop9", "major": 7, "minor": 9, "fileMode": 25008},
+                {"type": "c", "path": "/dev/null2", "major": 1, "minor": 3, "fileMode": 8630},
+                {"type": "u", "path": "/dev/u", "major": 1, "minor": 3, "fileMode": 0o20600},
+                {"type": "p", "path": "/dev/fifo", "fileMode": 0o10644},
+                {"type": "c", "path": "/dev/plain", "major": 1, "minor": 3, "fileMode": 438}
+            ]}}),
+            Platform::Linux,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let modes: Vec<&Value> = doc["linux"]["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["fileMode"])
+            .collect();
+        assert_eq!(
+            modes,
+            [
+                &json!(0o660),
+                &json!(0o666),
+                &json!(0o600),
+                &json!(0o644),
+                &json!(438)
+            ]
+        );
+    }
+
+    #[test]
+    fn device_type_bits_that_disagree_are_an_error_naming_both() {
+        let (doc, d) = run(
+            json!({"ociVersion": "1.3.0", "linux": {"devices": [
+                {"type": "c", "path": "/dev/x", "major": 7, "minor": 9, "fileMode": 25008},
+                {"type": "b", "path": "/dev/y", "major": 7, "minor": 9, "fileMode": 0o140600}
+            ]}}),
+            Platform::Linux,
+        );
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].path, "linux.devices[0].fileMode");
+        assert!(
+            d[0].message.contains("S_IFBLK (0o60000)"),
+            "{}",
+            d[0].message
+        );
+        assert!(
+            d[0].message.contains("type `c` is S_IFCHR (0o20000)"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[1].message.contains("0o140000"), "{}", d[1].message);
+        assert_eq!(
+            doc["linux"]["devices"][0]["fileMode"], 25008,
+            "left as given"
+        );
     }
 
     #[test]

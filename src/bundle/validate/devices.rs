@@ -20,10 +20,12 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        if let Some(m) = int(d, "fileMode").filter(|m| !(0..=0o777).contains(m)) {
+        // Type bits left in place disagree with `type`: normalize said so.
+        let bad = |m: &i128| *m & 0o170000 == 0 && !(0..=0o777).contains(m);
+        if let Some(m) = int(d, "fileMode").filter(bad) {
             out.push(Diagnostic::error(
                 path::key(&at, "fileMode"),
-                format!("{m} is not a permission mode (0 to 511, i.e. 0o777, written in decimal)"),
+                format!("{m} is not a permission mode (0 to 511, i.e. 0o777, written in decimal; file-type bits are accepted when they match `type`)"),
             ));
         }
         let t = string(d, "type");

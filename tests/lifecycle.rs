@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::Env;
 use serde_json::json;
@@ -130,6 +130,56 @@ fn kill_by_name_number_and_all() {
     env.cmd(&["kill", &id, "NOPE"])
         .fails_with(&["unknown signal"]);
     env.cmd(&["delete", &id]).ok();
+}
+
+/// A container that joined another's PID namespace leaves its children
+/// running when its init exits (they are reparented to the other
+/// container's init). `kill --all` on it, now stopped, must still signal
+/// what is left in its cgroup, as runc and crun do: containerd's shim sends
+/// exactly that when such an init exits.
+#[test]
+fn kill_all_reaches_what_a_stopped_container_left_in_its_cgroup() {
+    let mut env = Env::new(&["sleep", "1000"]);
+    let owner = env.id("pidns-owner");
+    env.create(&owner).ok();
+    env.cmd(&["start", &owner]).ok();
+    let owner_pid = env.state(&owner)["pid"].as_i64().unwrap();
+
+    env.edit(|c| {
+        c["process"]["args"] = json!(["sh", "-c", "sleep 1000 & exit 0"]);
+        for ns in c["linux"]["namespaces"].as_array_mut().unwrap() {
+            if ns["type"] == "pid" {
+                ns["path"] = json!(format!("/proc/{owner_pid}/ns/pid"));
+            }
+        }
+    });
+    let joiner = env.id("pidns-joiner");
+    env.create(&joiner).ok();
+    env.cmd(&["start", &joiner]).ok();
+    env.wait_status(&joiner, "stopped");
+    let t = Instant::now();
+    while common::container_pids(&joiner).is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "the background sleep never showed up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Without --all a stopped container cannot be signalled (runc's phrase).
+    env.cmd(&["kill", &joiner, "KILL"])
+        .fails_with(&["container not running"]);
+    env.cmd(&["kill", "--all", &joiner, "KILL"]).ok();
+    let t = Instant::now();
+    while !common::container_pids(&joiner).is_empty() {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "kill --all left {:?} running",
+            common::container_pids(&joiner)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    env.cmd(&["delete", &joiner]).ok();
+    env.cmd(&["delete", "--force", &owner]).ok();
 }
 
 #[test]

@@ -282,9 +282,13 @@ impl Runtime {
         ffi::read_status(&path_str(&self.root), id).map_err(|e| errors::describe("state", id, &e))
     }
 
+    /// `--all` signals every process in the container's cgroup even once
+    /// the init has exited, as runc and crun do: processes of a container
+    /// that joined another's PID namespace outlive its init (containerd's
+    /// shim sends exactly this when such an init exits).
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
         let _lock = self.lock_existing(id)?;
-        if self.status_checked(id)?.state == "stopped" {
+        if !all && self.status_checked(id)?.state == "stopped" {
             return Err(Error::NotRunning {
                 id: id.to_string(),
                 op: "kill",

@@ -102,3 +102,49 @@ fn linux_section_rejected_for_freebsd_and_freebsd_for_linux() {
         );
     }
 }
+
+/// The jail planner's findings are part of the one report: a planner error
+/// makes the verdict "invalid" with the error counted and listed, and a
+/// planner warning is counted with the front end's.
+#[test]
+fn freebsd_planner_findings_join_the_report() {
+    let bad = bundle(&json!({
+        "ociVersion": "1.3.0",
+        "process": {"args": ["sh"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+        "root": {"path": "rootfs"},
+        "mounts": [{"destination": "/data", "type": "ext4", "source": "/dev/x"}]
+    }));
+    let (code, v) = validate(bad.path(), &["--platform", "freebsd"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["ok"], false, "{v:#}");
+    assert_eq!(v["errors"], 1, "{v:#}");
+    assert_eq!(v["problems"][0]["path"], "mounts[0].type", "{v:#}");
+    assert!(v.get("plan").is_none(), "{v:#}");
+    let text = Command::new(BIN)
+        .args(["validate", "--platform", "freebsd", "--bundle"])
+        .arg(bad.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with("invalid for freebsd (1 error, 0 warnings)"),
+        "{text}"
+    );
+    assert!(!text.contains(" ok for "), "{text}");
+
+    let warned = bundle(&json!({
+        "ociVersion": "1.3.0",
+        "process": {"args": ["sh"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+        "root": {"path": "rootfs"},
+        "freebsd": {"jail": {"allow": {"mount": ["tmpfs"]}}}
+    }));
+    let (code, v) = validate(warned.path(), &["--platform", "freebsd"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["warnings"], 1, "{v:#}");
+    assert_eq!(
+        v["problems"][0]["path"], "freebsd.jail.allow.mount",
+        "{v:#}"
+    );
+    assert!(v["plan"]["params"].is_array(), "{v:#}");
+}

@@ -16,42 +16,46 @@ pub fn run(a: &ValidateArgs) -> Result<i32> {
         None => Platform::host(),
     };
     let id = checked_id(&a.id)?;
-    let report = bundle::report(Input::Dir(&a.bundle), platform);
+    let mut report = bundle::report(Input::Dir(&a.bundle), platform);
+    // The jail planner is computable on any OS; its findings join the
+    // report (one list, one count, one verdict) and a plan is shown only
+    // when it could be made.
     let plan = match (platform, report.ok) {
-        (Platform::FreeBsd, true) => bundle::load(&a.bundle, platform)
-            .ok()
-            .map(|b| jail::plan(&b, id)),
+        (Platform::FreeBsd, true) => match bundle::load(&a.bundle, platform) {
+            Ok(b) => match jail::plan(&b, id) {
+                Ok(mut p) => {
+                    report.absorb(std::mem::take(&mut p.warnings));
+                    Some(p)
+                }
+                Err(problems) => {
+                    report.absorb(problems);
+                    None
+                }
+            },
+            Err(e) => {
+                report.absorb(vec![bundle::Diagnostic::error("", e.to_string())]);
+                None
+            }
+        },
         _ => None,
     };
-    let plan_ok = !matches!(plan, Some(Err(_)));
     match a.format {
         ReportFormat::Json => {
             let mut v = serde_json::to_value(&report).unwrap_or(Value::Null);
-            match &plan {
-                Some(Ok(p)) => v["plan"] = serde_json::to_value(p).unwrap_or(Value::Null),
-                Some(Err(problems)) => {
-                    v["ok"] = Value::Bool(false);
-                    v["planProblems"] = serde_json::to_value(problems).unwrap_or(Value::Null);
-                }
-                None => {}
+            if let Some(p) = &plan {
+                v["plan"] = serde_json::to_value(p).unwrap_or(Value::Null);
             }
             print_json(&v)?;
         }
         ReportFormat::Text => {
             emit(report.to_text().trim_end())?;
-            match &plan {
-                Some(Ok(p)) => emit(&format!(
+            if let Some(p) = &plan {
+                emit(&format!(
                     "jail plan:\n{}",
                     serde_json::to_string_pretty(p).unwrap_or_default()
-                ))?,
-                Some(Err(problems)) => {
-                    for p in problems {
-                        emit(&format!("error: {p}"))?;
-                    }
-                }
-                None => {}
+                ))?;
             }
         }
     }
-    Ok(if plan_ok { report.exit_code() } else { 1 })
+    Ok(report.exit_code())
 }

@@ -72,6 +72,20 @@ impl ValidationReport {
     pub fn to_text(&self) -> String {
         render::text(self)
     }
+
+    /// Add findings made after the front end (the jail planner's), so the
+    /// report keeps one list, one count and one verdict.
+    pub fn absorb(&mut self, more: Vec<Diagnostic>) {
+        self.problems.extend(more);
+        self.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
+        self.errors = self
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count();
+        self.warnings = self.problems.len() - self.errors;
+        self.ok = self.errors == 0;
+    }
 }
 
 /// Report on a bundle for `platform`, probing this host when `platform` is

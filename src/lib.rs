@@ -10,5 +10,6 @@ pub mod error;
 pub mod features;
 pub mod id;
 pub mod log;
+pub mod mountinfo;
 pub mod signal;
 pub mod sys;

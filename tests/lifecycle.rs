@@ -182,6 +182,61 @@ fn kill_all_reaches_what_a_stopped_container_left_in_its_cgroup() {
     env.cmd(&["delete", "--force", &owner]).ok();
 }
 
+/// Mounts under the bundle, as this (the host's) mount namespace sees them.
+fn host_mounts_under(bundle: &std::path::Path) -> Vec<String> {
+    let b = bundle.to_string_lossy();
+    fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(&*b))
+        .map(String::from)
+        .collect()
+}
+
+/// A container without a mount namespace of its own mounts /proc, /dev,
+/// /sys and the rest in the host's namespace; none of it may outlive the
+/// container: delete --force of a running one, a plain delete, a
+/// foreground run, and a create that fails after the mounts were made.
+#[test]
+fn no_mount_namespace_leaves_no_host_mounts() {
+    let mut env = Env::new(&["sleep", "1000"]);
+    env.edit(|c| {
+        c["linux"]["namespaces"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|n| n["type"] != "mount");
+    });
+    let id = env.id("nomntns");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    let made = host_mounts_under(&env.bundle);
+    assert!(
+        made.len() > 3,
+        "the container mounted nothing in the host namespace: {made:?}"
+    );
+    env.cmd(&["delete", "--force", &id]).ok();
+    assert_eq!(host_mounts_under(&env.bundle), Vec::<String>::new());
+
+    env.edit(|c| c["process"]["args"] = json!(["true"]));
+    let id = env.id("nomntns-exited");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    env.wait_status(&id, "stopped");
+    env.cmd(&["delete", &id]).ok();
+    assert_eq!(host_mounts_under(&env.bundle), Vec::<String>::new());
+
+    let id = env.id("nomntns-run");
+    env.cmd(&["run", "--bundle", env.bundle_str(), &id]).ok();
+    assert_eq!(host_mounts_under(&env.bundle), Vec::<String>::new());
+
+    // A createRuntime hook runs after the mounts; its failure fails create.
+    env.edit(|c| c["hooks"] = json!({"createRuntime": [{"path": "/bin/false"}]}));
+    let id = env.id("nomntns-failed");
+    let out = env.create(&id);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(host_mounts_under(&env.bundle), Vec::<String>::new());
+}
+
 #[test]
 fn delete_force_running_and_unknown() {
     let mut env = Env::new(&["sleep", "100"]);

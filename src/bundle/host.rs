@@ -165,14 +165,10 @@ pub fn probe(needs: Needs) -> HostFacts {
 /// Where a file system of type `fstype` is mounted (the first one in
 /// /proc/self/mountinfo). The RDT code of the backend writes there.
 pub fn mount_point(fstype: &str) -> Option<std::path::PathBuf> {
-    let mi = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    mi.lines().find_map(|l| {
-        let (pre, post) = l.split_once(" - ")?;
-        if post.split(' ').next() != Some(fstype) {
-            return None;
-        }
-        pre.split(' ').nth(4).map(std::path::PathBuf::from)
-    })
+    crate::mountinfo::current()
+        .into_iter()
+        .find(|m| m.fstype == fstype)
+        .map(|m| m.mount_point)
 }
 
 /// Cgroup facts from `/proc/self/cgroup` (its v1 hierarchy lines name the

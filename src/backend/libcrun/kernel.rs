@@ -139,3 +139,15 @@ pub fn set_mempolicy(mode: i32, nodes: &[u64]) -> io::Result<()> {
 pub fn euid() -> u32 {
     crate::sys::euid()
 }
+
+/// umount2(path, MNT_DETACH).
+pub fn umount_detach(path: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    if unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } < 0 {
+        return Err(last_err());
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@
 mod additions;
 mod errors;
 pub mod ffi;
+mod host_mounts;
 mod kernel;
 pub mod lock;
 mod mempolicy;
@@ -18,6 +19,7 @@ use serde_json::Value;
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use ffi::{Context, ContextArgs};
+use host_mounts::Guard;
 use lock::Lock;
 
 pub use super::options::{CreateOptions, ExecOptions, Summary};
@@ -151,13 +153,26 @@ impl Runtime {
         let (adds, json) = additions_for("create", id, bundle)?;
         let container =
             ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
+        let mounts = host_mounts::needed(&bundle.doc).map(Guard::take);
         let out = adds
             .around_create(&self.root, id, || {
                 ffi::create(&mut Context::new(&args), &container)
             })
-            .map_err(|e| errors::addition("create", id, e))?;
+            .map_err(|e| errors::addition("create", id, e));
+        self.settle_host_mounts(id, mounts.as_ref());
         adds.cleanup_if_gone(&self.root, id);
-        out.map_err(|e| errors::describe("create", id, &e))
+        out?.map_err(|e| errors::describe("create", id, &e))
+    }
+
+    /// After a create or run: a container that still exists keeps the record
+    /// of the host mounts it found, one that is gone has its own removed.
+    fn settle_host_mounts(&self, id: &str, mounts: Option<&Guard>) {
+        let Some(g) = mounts else { return };
+        if !self.root.join(id).exists() {
+            g.unmount_new();
+        } else if let Err(e) = g.record(&self.root, id) {
+            tracing::warn!("container `{id}`: cannot record its host mounts: {e}");
+        }
     }
 
     /// Returns the container's exit status (0 when detached).
@@ -177,13 +192,15 @@ impl Runtime {
         let go = |args: ContextArgs| -> Result<i32> {
             let container =
                 ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
+            let mounts = host_mounts::needed(&bundle.doc).map(Guard::take);
             let out = adds
                 .around_create(&self.root, id, || {
                     ffi::run(&mut Context::new(&args), &container, keep)
                 })
-                .map_err(|e| errors::addition("run", id, e))?;
+                .map_err(|e| errors::addition("run", id, e));
+            self.settle_host_mounts(id, mounts.as_ref());
             adds.cleanup_if_gone(&self.root, id);
-            out.map_err(|e| errors::describe("run", id, &e))
+            out?.map_err(|e| errors::describe("run", id, &e))
         };
         if detach {
             let _lock = Lock::acquire(&self.root, id)?;
@@ -314,15 +331,23 @@ impl Runtime {
             // Deleted by whoever held the lock before us.
             return gone();
         }
+        let mounts = Guard::recorded(&self.root, id);
         if let Err(b) = recover::check_status(&self.root, id) {
             if !force {
                 return Err(recover::describe(&self.root, id, &b, false));
             }
-            return recover::force_remove(&self.root, id, self.systemd_cgroup);
+            recover::force_remove(&self.root, id, self.systemd_cgroup)?;
+            if let Some(g) = &mounts {
+                g.unmount_new();
+            }
+            return Ok(());
         }
         let rdt = additions::rdt_record(&self.root, id);
         ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))?;
         additions::remove_rdt(rdt);
+        if let Some(g) = &mounts {
+            g.unmount_new();
+        }
         Ok(())
     }
 

@@ -101,21 +101,11 @@ pub fn cgroup_path(root: &Path, id: &str) -> String {
 
 /// Mount points of every cgroup hierarchy (v1 controllers and cgroup2).
 fn cgroup_mounts() -> Vec<PathBuf> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        // `... mountpoint options [optional...] - fstype source superopts`
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let fstype = right.split(' ').next().unwrap_or("");
-        if fstype == "cgroup" || fstype == "cgroup2" {
-            if let Some(mp) = left.split(' ').nth(4) {
-                out.push(PathBuf::from(mp.replace("\\040", " ")));
-            }
-        }
-    }
-    out
+    crate::mountinfo::current()
+        .into_iter()
+        .filter(|m| m.fstype == "cgroup" || m.fstype == "cgroup2")
+        .map(|m| m.mount_point)
+        .collect()
 }
 
 /// Kill every process in `dir` and its sub-cgroups, then remove them

@@ -13,7 +13,65 @@ pub struct ExecRequest {
     pub user: Option<String>,
     pub caps: Vec<String>,
     pub tty: bool,
+}
+
+/// Flags that set process fields whether the process comes from
+/// process.json or from the command line (an explicit flag wins).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
     pub no_new_privs: bool,
+    pub additional_gids: Vec<u32>,
+    pub apparmor: Option<String>,
+    pub process_label: Option<String>,
+}
+
+/// Apply `o` to a process object.
+pub fn apply_overrides(p: &mut Value, o: &Overrides) {
+    let Some(obj) = p.as_object_mut() else {
+        return;
+    };
+    if o.no_new_privs {
+        obj.insert("noNewPrivileges".into(), json!(true));
+    }
+    if let Some(a) = &o.apparmor {
+        obj.insert("apparmorProfile".into(), json!(a));
+    }
+    if let Some(l) = &o.process_label {
+        obj.insert("selinuxLabel".into(), json!(l));
+    }
+    if !o.additional_gids.is_empty() {
+        let user = obj
+            .entry("user")
+            .or_insert_with(|| json!({"uid": 0, "gid": 0}));
+        if let Some(u) = user.as_object_mut() {
+            let gids = u.entry("additionalGids").or_insert_with(|| json!([]));
+            if let Some(list) = gids.as_array_mut() {
+                for g in &o.additional_gids {
+                    if !list.iter().any(|x| x == &json!(g)) {
+                        list.push(json!(g));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The process's security-module settings need their module: libcrun
+/// would skip them silently (as it does for `create`, which the front end
+/// refuses the same way).
+pub fn check_lsm(p: &Value, apparmor: bool, selinux: bool) -> Result<(), String> {
+    let set = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if set("apparmorProfile") && !apparmor {
+        return Err("AppArmor is not enabled on this host: cannot apply the profile (--apparmor, process.apparmorProfile)".into());
+    }
+    if set("selinuxLabel") && !selinux {
+        return Err("SELinux is not enabled on this host: cannot apply the label (--process-label, process.selinuxLabel)".into());
+    }
+    Ok(())
 }
 
 /// Check a client's process.json; errors name the JSON path.
@@ -115,9 +173,6 @@ pub fn from_request(container_process: Option<&Value>, req: &ExecRequest) -> Res
             }
         }
     }
-    if req.no_new_privs {
-        p.insert("noNewPrivileges".into(), json!(true));
-    }
     Ok(Value::Object(p))
 }
 
@@ -175,6 +230,49 @@ mod tests {
             ..Default::default()
         };
         assert!(from_request(None, &req).unwrap_err().contains("numeric"));
+    }
+
+    #[test]
+    fn overrides_apply_to_any_process() {
+        let mut p = json!({"args": ["id"], "user": {"uid": 1, "gid": 1, "additionalGids": [5]}});
+        apply_overrides(
+            &mut p,
+            &Overrides {
+                no_new_privs: true,
+                additional_gids: vec![5, 10, 20],
+                apparmor: Some("unconfined".into()),
+                process_label: Some("system_u:system_r:container_t:s0".into()),
+            },
+        );
+        assert_eq!(p["user"]["additionalGids"], json!([5, 10, 20]));
+        assert_eq!(p["noNewPrivileges"], true);
+        assert_eq!(p["apparmorProfile"], "unconfined");
+        assert_eq!(p["selinuxLabel"], "system_u:system_r:container_t:s0");
+        let mut bare = json!({"args": ["id"]});
+        apply_overrides(
+            &mut bare,
+            &Overrides {
+                additional_gids: vec![7],
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            bare["user"],
+            json!({"uid": 0, "gid": 0, "additionalGids": [7]})
+        );
+        assert!(bare.get("noNewPrivileges").is_none());
+    }
+
+    #[test]
+    fn security_modules_must_be_on_for_their_settings() {
+        let aa = json!({"apparmorProfile": "p"});
+        let se = json!({"selinuxLabel": "l"});
+        assert!(check_lsm(&aa, true, false).is_ok());
+        assert!(check_lsm(&aa, false, true)
+            .unwrap_err()
+            .contains("AppArmor"));
+        assert!(check_lsm(&se, true, false).unwrap_err().contains("SELinux"));
+        assert!(check_lsm(&json!({"apparmorProfile": ""}), false, false).is_ok());
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub struct ExecOptions {
     pub console_socket: Option<PathBuf>,
     pub preserve_fds: u32,
     pub detach: bool,
+    /// `--cgroup` arguments as given (runc's `[CONTROLLER[,...]:]PATH`).
+    pub cgroup: Vec<String>,
+    /// Exec into a paused container instead of refusing.
+    pub ignore_paused: bool,
 }
 
 /// One row of `list`.

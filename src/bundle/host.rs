@@ -37,6 +37,10 @@ pub struct HostFacts {
     pub numa_nodes_online: Option<Vec<(u32, u32)>>,
     /// Huge page sizes the kernel offers, in bytes (empty if unknown).
     pub hugepage_sizes: Vec<u64>,
+    /// AppArmor is enabled (profiles can be applied).
+    pub apparmor: bool,
+    /// SELinux is enabled (labels can be applied).
+    pub selinux: bool,
 }
 
 /// What the Linux backend (patched libcrun) implements. The lead keeps this
@@ -87,6 +91,7 @@ pub struct Needs {
     pub hugepage_sizes: bool,
     pub resctrl: bool,
     pub numa: bool,
+    pub lsm: bool,
 }
 
 impl Needs {
@@ -95,6 +100,7 @@ impl Needs {
         hugepage_sizes: true,
         resctrl: true,
         numa: true,
+        lsm: true,
     };
 }
 
@@ -117,6 +123,10 @@ impl HostFacts {
         }
         if needs.numa {
             f.numa_nodes_online = self.numa_nodes_online.clone();
+        }
+        if needs.lsm {
+            f.apparmor = self.apparmor;
+            f.selinux = self.selinux;
         }
         f
     }
@@ -147,6 +157,10 @@ pub fn probe(needs: Needs) -> HostFacts {
     if needs.resctrl {
         facts.resctrl_mounted = mount_point("resctrl").is_some();
     }
+    if needs.lsm {
+        facts.apparmor = apparmor_enabled();
+        facts.selinux = selinux_enabled();
+    }
     if needs.numa {
         facts.numa_nodes_online =
             read("/sys/devices/system/node/online").and_then(|s| lists::parse(s.trim()).ok());
@@ -160,6 +174,19 @@ pub fn probe(needs: Needs) -> HostFacts {
             .unwrap_or_default();
     }
     facts
+}
+
+/// AppArmor as libcrun decides it applies profiles: securityfs shows it and
+/// the module is enabled. (libcrun skips a profile silently otherwise.)
+pub fn apparmor_enabled() -> bool {
+    Path::new("/sys/kernel/security/apparmor").is_dir()
+        && std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+            .is_ok_and(|s| s.starts_with('Y'))
+}
+
+/// SELinux as libcrun decides it applies labels: selinuxfs is mounted.
+pub fn selinux_enabled() -> bool {
+    mount_point("selinuxfs").is_some()
 }
 
 /// Where a file system of type `fstype` is mounted (the first one in
@@ -261,6 +288,8 @@ mod tests {
             resctrl_mounted: true,
             numa_nodes_online: Some(vec![(0, 0)]),
             hugepage_sizes: vec![2 << 20],
+            apparmor: true,
+            selinux: false,
         };
         assert_eq!(all.only(Needs::ALL), all);
         let some = all.only(Needs {

@@ -44,6 +44,27 @@ pub struct ExecArgs {
     #[arg(long)]
     pub no_new_privs: bool,
 
+    /// Add a supplementary group id; repeatable or comma-separated
+    #[arg(short = 'g', long, value_name = "GID", value_delimiter = ',')]
+    pub additional_gids: Vec<u32>,
+
+    /// AppArmor profile for the process (refused where AppArmor is off)
+    #[arg(long, value_name = "PROFILE")]
+    pub apparmor: Option<String>,
+
+    /// SELinux label for the process (refused where SELinux is off)
+    #[arg(long, value_name = "LABEL")]
+    pub process_label: Option<String>,
+
+    /// Run the process in an existing sub-cgroup of the container:
+    /// PATH, or CONTROLLER[,CONTROLLER...]:PATH; repeatable
+    #[arg(long, value_name = "[CONTROLLER:]PATH")]
+    pub cgroup: Vec<String>,
+
+    /// Exec even when the container is paused (the process starts frozen)
+    #[arg(long)]
+    pub ignore_paused: bool,
+
     /// Pass N extra file descriptors (from fd 3) to the process
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub preserve_fds: u32,

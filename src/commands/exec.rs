@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let rt = runtime(g)?;
-    let proc = match &a.process {
+    let mut proc = match &a.process {
         Some(file) => {
             if !a.command.is_empty() {
                 return Err(Error::Usage(format!(
@@ -29,17 +29,27 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 user: a.user.clone(),
                 caps: a.cap.clone(),
                 tty: a.tty,
-                no_new_privs: a.no_new_privs,
             };
             process::from_request(base.as_ref().and_then(|c| c.get("process")), &req)
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?
         }
     };
+    process::apply_overrides(
+        &mut proc,
+        &process::Overrides {
+            no_new_privs: a.no_new_privs,
+            additional_gids: a.additional_gids.clone(),
+            apparmor: a.apparmor.clone(),
+            process_label: a.process_label.clone(),
+        },
+    );
     let opts = ExecOptions {
         pid_file: a.pid_file.clone(),
         console_socket: a.console_socket.clone(),
         preserve_fds: a.preserve_fds,
         detach: a.detach,
+        cgroup: a.cgroup.clone(),
+        ignore_paused: a.ignore_paused,
     };
     rt.exec(id, &proc, &opts)
 }

@@ -26,7 +26,8 @@
 //!   accepts (libcrun loads the filter with seccomp(2) itself, so the kernel,
 //!   not libseccomp, decides; libcrun silently retries without flags).
 //! - `linux.apparmor` / `linux.selinux`: libcrun support and the LSM enabled
-//!   here (`/sys/kernel/security/apparmor`, `/sys/fs/selinux`).
+//!   here, decided as libcrun decides it (`bundle::host::apparmor_enabled`,
+//!   `selinux_enabled`); the front end rejects profiles and labels otherwise.
 //! - `linux.intelRdt`: libcrun support and a mounted resctrl (the front end
 //!   rejects `intelRdt` without one); `schemata`/`monitoring` additionally
 //!   need `BackendSupport::LINUX`.
@@ -136,8 +137,8 @@ impl HostProbe {
             cgroup: facts.cgroup,
             resctrl_mounted: facts.resctrl_mounted,
             systemd_booted: Path::new("/run/systemd/system").is_dir(),
-            apparmor: Path::new("/sys/kernel/security/apparmor").exists(),
-            selinux: Path::new("/sys/fs/selinux").is_dir(),
+            apparmor: facts.apparmor,
+            selinux: facts.selinux,
             idmap_mounts: idmap_dirs
                 .iter()
                 .all(|d| crate::sys::idmapped_mount_works(d)),

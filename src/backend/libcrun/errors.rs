@@ -50,7 +50,15 @@ pub fn rephrase(msg: &str) -> String {
             );
         }
     }
+    if op_hint_paused(msg) {
+        return format!("{msg} (use --ignore-paused to override)");
+    }
     msg.to_string()
+}
+
+/// libcrun refuses exec into a paused container unless asked (patch 0008).
+fn op_hint_paused(msg: &str) -> bool {
+    msg.starts_with("the container `") && msg.ends_with("` is paused")
 }
 
 #[cfg(test)]
@@ -68,6 +76,14 @@ mod tests {
         assert_eq!(
             m,
             "exec: executable file not found: `/bin/x`: No such file or directory"
+        );
+    }
+
+    #[test]
+    fn paused_exec_names_the_override() {
+        assert_eq!(
+            rephrase("the container `a` is paused"),
+            "the container `a` is paused (use --ignore-paused to override)"
         );
     }
 

@@ -403,8 +403,16 @@ pub fn read_status(state_root: &str, id: &str) -> Result<Status> {
 }
 
 /// Exec a process described by `process_json` (an OCI `process` object).
-pub fn exec(ctx: &mut Context, process_json: &str) -> Result<i32> {
+/// `sub_cgroup`: a path below the container's cgroup the process joins;
+/// `ignore_paused`: exec into a paused container (patch 0008).
+pub fn exec(
+    ctx: &mut Context,
+    process_json: &str,
+    sub_cgroup: Option<&str>,
+    ignore_paused: bool,
+) -> Result<i32> {
     let text = cstring(process_json);
+    let cgroup = sub_cgroup.map(cstring);
     let mut errbuf = [0 as c_char; 256];
     // SAFETY: yajl parses a NUL-terminated buffer into a tree we free below.
     let tree = unsafe { sys::yajl_tree_parse(text.as_ptr(), errbuf.as_mut_ptr(), errbuf.len()) };
@@ -439,7 +447,8 @@ pub fn exec(ctx: &mut Context, process_json: &str) -> Result<i32> {
         struct_size: std::mem::size_of::<sys::libcrun_container_exec_options_s>(),
         process,
         path: ptr::null(),
-        cgroup: ptr::null(),
+        cgroup: cgroup.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
+        ignore_paused,
     };
     let mut err = ptr::null_mut();
     // SAFETY: opts points at a valid process for the duration of the call.

@@ -11,12 +11,14 @@ mod mempolicy;
 mod netdev;
 mod rdt;
 mod recover;
+mod sub_cgroup;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::bundle::Bundle;
+use crate::backend::exec_process;
+use crate::bundle::{host, Bundle};
 use crate::error::{Error, Result};
 use ffi::{Context, ContextArgs};
 use host_mounts::Guard;
@@ -376,6 +378,18 @@ impl Runtime {
     /// exit status, or 0 once started when detached.
     pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
         self.require(id)?;
+        let usage = |e: String| Error::Usage(format!("exec `{id}`: {e}"));
+        let host = host::probe(host::Needs {
+            cgroups: !o.cgroup.is_empty(),
+            lsm: true,
+            ..Default::default()
+        });
+        exec_process::check_lsm(process, host.apparmor, host.selinux).map_err(usage)?;
+        let unified = host.cgroup == host::CgroupMode::Unified;
+        let sub = sub_cgroup::resolve(&o.cgroup, unified).map_err(usage)?;
+        if let (Some(s), false) = (&sub, unified) {
+            sub_cgroup::check_exists_v1(self.status_checked(id)?.pid, s).map_err(usage)?;
+        }
         let lfds = listen_fds();
         let args = ContextArgs {
             pid_file: o.pid_file.as_deref().map(path_str),
@@ -387,7 +401,12 @@ impl Runtime {
         };
         let config = self.stored_config(id).ok();
         additions::around_exec(config.as_ref(), || {
-            ffi::exec(&mut Context::new(&args), &process.to_string())
+            ffi::exec(
+                &mut Context::new(&args),
+                &process.to_string(),
+                sub.as_deref(),
+                o.ignore_paused,
+            )
         })
         .map_err(|e| errors::addition("exec", id, e))?
         .map_err(|e| errors::describe("exec", id, &e))

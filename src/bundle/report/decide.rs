@@ -21,6 +21,7 @@ pub fn treatments(
     if platform != Platform::Linux {
         return out;
     }
+    lsm(doc, host, &mut out);
     let Some(linux) = doc.get("linux") else {
         return out;
     };
@@ -63,6 +64,50 @@ pub fn needs(doc: &Value) -> Needs {
         hugepage_sizes: res.is_some_and(|r| present(r.get("hugepageLimits"))),
         resctrl: linux.is_some_and(|l| present(l.get("intelRdt"))),
         numa: linux.is_some_and(|l| present(l.get("memoryPolicy"))),
+        lsm: LSM_FIELDS.iter().any(|(p, _, _)| set(doc.pointer(p))),
+    }
+}
+
+/// Security-module settings: (JSON pointer, path, LSM). libcrun skips them
+/// silently where the LSM is off; a security setting a user asked for is
+/// refused instead, as runc does.
+const LSM_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "/process/apparmorProfile",
+        "process.apparmorProfile",
+        "AppArmor",
+    ),
+    ("/process/selinuxLabel", "process.selinuxLabel", "SELinux"),
+    ("/linux/mountLabel", "linux.mountLabel", "SELinux"),
+];
+
+fn lsm(doc: &Value, host: Option<&HostFacts>, out: &mut Vec<Treatment>) {
+    for (pointer, path, module) in LSM_FIELDS {
+        if !set(doc.pointer(pointer)) {
+            continue;
+        }
+        let Some(h) = host else {
+            out.push(t(
+                *path,
+                Action::Applied,
+                format!("applied where {module} is enabled (not checked: another platform's host)"),
+            ));
+            continue;
+        };
+        let on = if *module == "AppArmor" {
+            h.apparmor
+        } else {
+            h.selinux
+        };
+        out.push(if on {
+            t(*path, Action::Applied, format!("applied by {module}"))
+        } else {
+            t(
+                *path,
+                Action::Rejected,
+                format!("{module} is not enabled on this host"),
+            )
+        });
     }
 }
 
@@ -72,6 +117,11 @@ fn t(path: impl Into<String>, action: Action, reason: impl Into<String>) -> Trea
         action,
         reason: reason.into(),
     }
+}
+
+/// A non-empty string (libcrun skips empty labels and profiles).
+fn set(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str).is_some_and(|s| !s.is_empty())
 }
 
 /// Non-null and, for containers, non-empty.
@@ -336,6 +386,8 @@ mod tests {
             resctrl_mounted: false,
             numa_nodes_online: Some(vec![(0, 0)]),
             hugepage_sizes: vec![2 << 20, 1 << 30],
+            apparmor: false,
+            selinux: false,
         }
     }
 
@@ -524,6 +576,26 @@ mod tests {
     }
 
     #[test]
+    fn security_module_settings_need_their_module() {
+        let doc = json!({"process": {"apparmorProfile": "p", "selinuxLabel": "l"}, "linux": {"mountLabel": "m"}});
+        let mut h = hybrid();
+        h.apparmor = true;
+        let d = treatments(&doc, Platform::Linux, Some(&h), &ALL_SUPPORTED);
+        let got: Vec<(&str, Action)> = d.iter().map(|t| (t.path.as_str(), t.action)).collect();
+        assert_eq!(
+            got,
+            [
+                ("process.apparmorProfile", Action::Applied),
+                ("process.selinuxLabel", Action::Rejected),
+                ("linux.mountLabel", Action::Rejected)
+            ]
+        );
+        assert!(d[1].reason.contains("SELinux is not enabled"));
+        let empty = json!({"process": {"apparmorProfile": ""}});
+        assert!(treatments(&empty, Platform::Linux, Some(&hybrid()), &ALL_SUPPORTED).is_empty());
+    }
+
+    #[test]
     fn needs_covers_every_fact_treatments_reads() {
         let full = HostFacts {
             cgroup: CgroupMode::Hybrid,
@@ -532,6 +604,8 @@ mod tests {
             resctrl_mounted: false,
             numa_nodes_online: Some(vec![(0, 0)]),
             hugepage_sizes: vec![2 << 20],
+            apparmor: true,
+            selinux: true,
         };
         let docs = [
             json!({}),
@@ -542,6 +616,7 @@ mod tests {
             json!({"linux": {"resources": {"unified": {"memory.max": "1"}}}}),
             json!({"linux": {"intelRdt": {"closID": "a", "l3CacheSchema": "L3:0=f"}}}),
             json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "3"}}}),
+            json!({"process": {"apparmorProfile": "p", "selinuxLabel": "l"}, "linux": {"mountLabel": "m"}}),
         ];
         for doc in docs {
             let with = |h: &HostFacts| treatments(&doc, Platform::Linux, Some(h), &ALL_SUPPORTED);

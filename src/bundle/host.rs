@@ -41,6 +41,8 @@ pub struct HostFacts {
     pub apparmor: bool,
     /// SELinux is enabled (labels can be applied).
     pub selinux: bool,
+    /// The running kernel's (major, minor), if readable.
+    pub kernel: Option<(u32, u32)>,
 }
 
 /// What the Linux backend (patched libcrun) implements. The lead keeps this
@@ -92,6 +94,7 @@ pub struct Needs {
     pub resctrl: bool,
     pub numa: bool,
     pub lsm: bool,
+    pub kernel: bool,
 }
 
 impl Needs {
@@ -101,6 +104,7 @@ impl Needs {
         resctrl: true,
         numa: true,
         lsm: true,
+        kernel: true,
     };
 }
 
@@ -127,6 +131,9 @@ impl HostFacts {
         if needs.lsm {
             f.apparmor = self.apparmor;
             f.selinux = self.selinux;
+        }
+        if needs.kernel {
+            f.kernel = self.kernel;
         }
         f
     }
@@ -161,6 +168,9 @@ pub fn probe(needs: Needs) -> HostFacts {
         facts.apparmor = apparmor_enabled();
         facts.selinux = selinux_enabled();
     }
+    if needs.kernel {
+        facts.kernel = read("/proc/sys/kernel/osrelease").and_then(|r| kernel_version(&r));
+    }
     if needs.numa {
         facts.numa_nodes_online =
             read("/sys/devices/system/node/online").and_then(|s| lists::parse(s.trim()).ok());
@@ -174,6 +184,12 @@ pub fn probe(needs: Needs) -> HostFacts {
             .unwrap_or_default();
     }
     facts
+}
+
+/// (major, minor) of a kernel release string such as `6.1.0-13-amd64`.
+pub fn kernel_version(release: &str) -> Option<(u32, u32)> {
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// AppArmor as libcrun decides it applies profiles: securityfs shows it and
@@ -290,8 +306,12 @@ mod tests {
             hugepage_sizes: vec![2 << 20],
             apparmor: true,
             selinux: false,
+            kernel: Some((6, 1)),
         };
         assert_eq!(all.only(Needs::ALL), all);
+        assert_eq!(kernel_version("6.1.0-13-amd64"), Some((6, 1)));
+        assert_eq!(kernel_version("5.14"), Some((5, 14)));
+        assert_eq!(kernel_version("x"), None);
         let some = all.only(Needs {
             numa: true,
             ..Needs::default()

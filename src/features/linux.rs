@@ -3,10 +3,11 @@
 //!
 //! Rules (each is one function below, tested on its own):
 //! - `hooks`: the front end's hook kinds that libcrun also runs.
-//! - `mountOptions`: libcrun's own option table (the front end passes
-//!   options through untouched; libcrun parses them), minus the words that
-//!   never work through libcrun 1.21 ([`UNUSABLE_MOUNT_OPTIONS`], measured by
-//!   `tests/features.rs`, which fails once one of them starts working).
+//! - `mountOptions`: the front end's option table (`bundle::mount_options`:
+//!   what `validate` and `create` accept and the backend applies, minus what
+//!   this kernel lacks), kept where libcrun parses the word or patch 0009
+//!   added it; `tests/mount_options.rs` finds each one in a container's
+//!   mountinfo.
 //! - `linux.namespaces`: the front end's namespace types whose kernel
 //!   namespace exists here (`/proc/self/ns/<name>`); libcrun creates all of
 //!   them (its own features list omits `time`, which it does handle).
@@ -44,30 +45,21 @@ use serde_json::{json, Map, Value};
 
 use crate::backend::libcrun::{ffi::CrunFeatures, LIBCRUN_VERSION};
 use crate::bundle::host::{self, BackendSupport, CgroupMode};
-use crate::bundle::known;
+use crate::bundle::{known, mount_options};
 use crate::error::{Error, Result};
 
 /// libcrun 1.21 has no rdma controller code (cgroup-resources.c).
 const LIBCRUN_APPLIES_RDMA: bool = false;
 
-/// Option words libcrun 1.21 parses but no container can use: measured on
-/// Linux 6.18, every mount carrying one fails. The recursive forms of
-/// `sync`/`async`/`mand`/`nomand` have no mount_setattr(2) attribute, the
-/// recursive atime forms are refused by mount_setattr as libcrun sends them
-/// (EINVAL), and `remount` makes libcrun remount a mount that does not
-/// exist yet.
-pub const UNUSABLE_MOUNT_OPTIONS: &[&str] = &[
-    "rasync",
-    "rsync",
-    "rmand",
-    "rnomand",
-    "ratime",
-    "rnoatime",
-    "rdiratime",
-    "rnodiratime",
-    "rstrictatime",
-    "rnostrictatime",
-    "remount",
+/// Words the backend applies that libcrun's own option table does not list:
+/// the symlink options of patch 0009, and `ridmap`, which libcrun matches by
+/// prefix.
+const BEYOND_LIBCRUN_TABLE: &[&str] = &[
+    "nosymfollow",
+    "symfollow",
+    "rnosymfollow",
+    "rsymfollow",
+    "ridmap",
 ];
 
 /// What the host offers, as far as the document cares.
@@ -85,6 +77,8 @@ pub struct HostProbe {
     pub seccomp_filter: bool,
     /// `SECCOMP_FILTER_FLAG_*` names the kernel accepts.
     pub seccomp_flags: Vec<String>,
+    /// The running kernel's (major, minor).
+    pub kernel: Option<(u32, u32)>,
 }
 
 /// Everything the document is computed from.
@@ -149,6 +143,7 @@ impl HostProbe {
                 .collect(),
             seccomp_filter: crate::sys::seccomp_filter_flags_known(0),
             seccomp_flags,
+            kernel: facts.kernel,
         }
     }
 }
@@ -173,12 +168,9 @@ pub fn hooks(i: &Inputs) -> Vec<&'static str> {
         .collect()
 }
 
-pub fn mount_options(i: &Inputs) -> Vec<&str> {
-    i.crun
-        .mount_options
-        .iter()
-        .map(String::as_str)
-        .filter(|o| !UNUSABLE_MOUNT_OPTIONS.contains(o))
+pub fn mount_options(i: &Inputs) -> Vec<&'static str> {
+    mount_options::applied(i.host.kernel)
+        .filter(|w| BEYOND_LIBCRUN_TABLE.contains(w) || i.crun.mount_options.iter().any(|c| c == w))
         .collect()
 }
 

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{Action, Treatment};
 use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts, Needs};
+use crate::bundle::mount_options;
 use crate::bundle::validate::lists;
 use crate::bundle::{path, Platform};
 
@@ -22,6 +23,7 @@ pub fn treatments(
         return out;
     }
     lsm(doc, host, &mut out);
+    mount_option_kernels(doc, host, &mut out);
     let Some(linux) = doc.get("linux") else {
         return out;
     };
@@ -65,6 +67,40 @@ pub fn needs(doc: &Value) -> Needs {
         resctrl: linux.is_some_and(|l| present(l.get("intelRdt"))),
         numa: linux.is_some_and(|l| present(l.get("memoryPolicy"))),
         lsm: LSM_FIELDS.iter().any(|(p, _, _)| set(doc.pointer(p))),
+        kernel: mount_words(doc).any(|(_, _, w)| !mount_options::kernel_has(w, Some((0, 0)))),
+    }
+}
+
+/// (mount index, option index, word) of every mount option.
+fn mount_words(doc: &Value) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mounts = doc.get("mounts").and_then(Value::as_array);
+    mounts.into_iter().flatten().enumerate().flat_map(|(i, m)| {
+        let opts = m.get("options").and_then(Value::as_array);
+        opts.into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(move |(j, w)| Some((i, j, w.as_str()?)))
+    })
+}
+
+/// Options a kernel this old lacks (it would ignore the flag silently).
+fn mount_option_kernels(doc: &Value, host: Option<&HostFacts>, out: &mut Vec<Treatment>) {
+    let Some(kernel) = host.and_then(|h| h.kernel) else {
+        return;
+    };
+    for (i, j, w) in mount_words(doc) {
+        if let Some((_, need)) = mount_options::SYMFOLLOW_WORDS.iter().find(|(n, _)| *n == w) {
+            if !mount_options::kernel_has(w, Some(kernel)) {
+                out.push(t(
+                    format!("mounts[{i}].options[{j}]"),
+                    Action::Rejected,
+                    format!(
+                        "`{w}` needs Linux {}.{} (this kernel is {}.{})",
+                        need.0, need.1, kernel.0, kernel.1
+                    ),
+                ));
+            }
+        }
     }
 }
 
@@ -388,6 +424,7 @@ mod tests {
             hugepage_sizes: vec![2 << 20, 1 << 30],
             apparmor: false,
             selinux: false,
+            kernel: Some((6, 1)),
         }
     }
 
@@ -596,6 +633,23 @@ mod tests {
     }
 
     #[test]
+    fn symlink_options_need_their_kernel() {
+        let doc = json!({"mounts": [{"destination": "/a", "options": ["rbind", "rnosymfollow", "nosymfollow"]}]});
+        let mut h = hybrid();
+        h.kernel = Some((5, 10));
+        let d = treatments(&doc, Platform::Linux, Some(&h), &ALL_SUPPORTED);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].path, "mounts[0].options[1]");
+        assert!(
+            d[0].reason
+                .contains("needs Linux 5.14 (this kernel is 5.10)"),
+            "{}",
+            d[0].reason
+        );
+        assert!(treatments(&doc, Platform::Linux, Some(&hybrid()), &ALL_SUPPORTED).is_empty());
+    }
+
+    #[test]
     fn needs_covers_every_fact_treatments_reads() {
         let full = HostFacts {
             cgroup: CgroupMode::Hybrid,
@@ -606,6 +660,7 @@ mod tests {
             hugepage_sizes: vec![2 << 20],
             apparmor: true,
             selinux: true,
+            kernel: Some((5, 11)),
         };
         let docs = [
             json!({}),
@@ -617,6 +672,8 @@ mod tests {
             json!({"linux": {"intelRdt": {"closID": "a", "l3CacheSchema": "L3:0=f"}}}),
             json!({"linux": {"memoryPolicy": {"mode": "MPOL_BIND", "nodes": "3"}}}),
             json!({"process": {"apparmorProfile": "p", "selinuxLabel": "l"}, "linux": {"mountLabel": "m"}}),
+            json!({"mounts": [{"destination": "/a", "options": ["rnosymfollow", "nosymfollow"]}]}),
+            json!({"mounts": [{"destination": "/a", "options": ["ro"]}]}),
         ];
         for doc in docs {
             let with = |h: &HostFacts| treatments(&doc, Platform::Linux, Some(h), &ALL_SUPPORTED);

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{array, idmap, string};
+use crate::bundle::mount_options::{kind, Kind};
 use crate::bundle::{path, Diagnostic, Platform};
 
 pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
@@ -30,9 +31,38 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
         for list in ["uidMappings", "gidMappings"] {
             idmap::check_list(m, list, &at, out);
         }
+        if platform == Platform::Linux {
+            options(m, &at, out);
+        }
     }
     if platform == Platform::Linux {
         propagation(doc, out);
+    }
+}
+
+/// Option words `create` would refuse, and words a bind mount would ignore
+/// (a bind mount keeps its source's file-system flags and takes no data).
+fn options(m: &Value, at: &str, out: &mut Vec<Diagnostic>) {
+    let words: Vec<&str> = array(m, "options")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let bind =
+        string(m, "type") == Some("bind") || words.iter().any(|w| kind(w) == Some(Kind::Bind));
+    for (j, w) in words.iter().enumerate() {
+        let here = || path::index(&path::key(at, "options"), j);
+        match kind(w) {
+            Some(Kind::Refused(why)) => out.push(Diagnostic::error(here(), format!("`{w}`: {why}"))),
+            Some(Kind::Superblock) if bind => out.push(Diagnostic::warning(
+                here(),
+                format!("`{w}` is ignored: a bind mount keeps the file-system flags of its source"),
+            )),
+            None if bind => out.push(Diagnostic::warning(
+                here(),
+                format!("`{w}` is ignored: not a mount flag, and a bind mount takes no file-system data"),
+            )),
+            _ => {}
+        }
     }
 }
 
@@ -141,6 +171,38 @@ mod tests {
                 .iter()
                 .any(|(p, _)| p == "mounts[0].gidMappings"),
             "{f:?}"
+        );
+    }
+
+    #[test]
+    fn option_words_refused_or_ignored() {
+        let f = run(
+            json!({"mounts": [
+                {"destination": "/a", "type": "tmpfs", "source": "tmpfs", "options": ["rsync", "sync", "size=1m", "rnoatime"]},
+                {"destination": "/b", "type": "bind", "source": "/x", "options": ["rbind", "sync", "size=1m", "remount", "nosymfollow"]}
+            ]}),
+            Platform::Linux,
+        );
+        let got: Vec<(&str, crate::bundle::Severity)> =
+            f.iter().map(|d| (d.path.as_str(), d.severity)).collect();
+        use crate::bundle::Severity::{Error, Warning};
+        assert_eq!(
+            got,
+            [
+                ("mounts[0].options[0]", Error),
+                ("mounts[1].options[1]", Warning),
+                ("mounts[1].options[2]", Warning),
+                ("mounts[1].options[3]", Error),
+            ],
+            "{f:?}"
+        );
+        let freebsd = run(
+            json!({"mounts": [{"destination": "/a", "type": "nullfs", "source": "/x", "options": ["rsync"]}]}),
+            Platform::FreeBsd,
+        );
+        assert!(
+            freebsd.iter().all(|d| !d.path.contains("options")),
+            "{freebsd:?}"
         );
     }
 

@@ -1,8 +1,9 @@
 //! The `stockade` executable: parse the command line, set up logging, run
 //! one verb, exit.
 //!
-//! Every OCI verb is a fresh short-lived process, executed twice (libcrun
-//! re-executes itself from a read-only clone at start-up). Rust's runtime
+//! Every OCI verb is a fresh short-lived process (`create`, `run` and `exec`
+//! are executed twice: they re-execute from a read-only clone first, see
+//! `cli::prescan`). Rust's runtime
 //! set-up before `main` (stack-guard discovery by reading /proc/self/maps,
 //! an alternate signal stack and stack-overflow handlers) is paid on every
 //! call and buys a one-shot CLI nothing, so the C `main` is defined here
@@ -13,12 +14,22 @@
 
 use clap::Parser;
 
-use stockade::{backend, cli::Cli, commands, log, sys};
+use stockade::{backend, cli, cli::Cli, commands, log, sys};
 
 #[no_mangle]
 extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
     // SAFETY: the C runtime passes main argc valid NUL-terminated strings.
     let args = unsafe { sys::args_from_main(argc, argv) };
+    // First, since it may exec: the verbs that put a process into a
+    // container run from a read-only clone of the binary (CVE-2019-5736).
+    if cli::prescan::needs_cloned_binary(&args) {
+        if let Err(e) = backend::protect_binary() {
+            log::report_error(&format!(
+                "cannot re-execute from a read-only copy of the binary (CVE-2019-5736 protection): {e}"
+            ));
+            std::process::exit(1);
+        }
+    }
     sys::ignore_sigpipe();
     std::panic::set_hook(Box::new(|info| {
         log::report_error(&format!("internal error: {info}"));

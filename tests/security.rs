@@ -5,88 +5,239 @@ mod common;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::Env;
+use common::{Env, BIN};
 
-/// The attack: hold an O_PATH handle on the running binary's /proc/<pid>/exe,
-/// let the process exit (so ETXTBSY no longer protects the file), then reopen
-/// the handle for writing. Returns whether the write got through.
-fn overwrite_through_proc_exe(mut child: Child, release: impl FnOnce(&mut Child)) -> bool {
-    let exe = format!("/proc/{}/exe", child.id());
-    // Give the child time to reach its final image (stockade re-executes
-    // itself from a sealed copy at start-up).
-    std::thread::sleep(Duration::from_millis(300));
+/// The attack: hold an O_PATH handle on /proc/<pid>/exe of a running
+/// process, let `release` end the process (so ETXTBSY no longer protects the
+/// file), then reopen the handle for writing. Returns the outcome of the
+/// write.
+fn overwrite_through_proc_exe(pid: u32, release: impl FnOnce()) -> std::io::Result<()> {
+    let exe = format!("/proc/{pid}/exe");
     let handle = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_PATH)
         .open(&exe)
-        .ok();
-    let handle = handle.expect("could not open /proc/<pid>/exe");
-    release(&mut child);
-    child.wait().unwrap();
+        .expect("could not open /proc/<pid>/exe");
+    release();
+    wait_gone(pid);
     use std::os::fd::AsRawFd;
     let reopen = format!("/proc/self/fd/{}", handle.as_raw_fd());
-    match OpenOptions::new().write(true).open(&reopen) {
-        Ok(mut f) => f.write_all(b"#!/bin/sh\necho pwned\n").is_ok(),
-        Err(_) => false,
+    let mut f = OpenOptions::new().write(true).open(&reopen)?;
+    f.write_all(b"#!/bin/sh\necho pwned\n")
+}
+
+/// Wait until `pid` is gone or a zombie (its image is released either way).
+fn wait_gone(pid: u32) {
+    let t = Instant::now();
+    loop {
+        match fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => return,
+            Ok(s) if s.contains(") Z ") => return,
+            Ok(_) => {}
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "pid {pid} never exited"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
-use std::os::unix::fs::OpenOptionsExt;
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < Duration::from_secs(10), "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
 
 fn copy_exec(src: &Path, dst: &Path) {
     fs::copy(src, dst).unwrap();
     fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-#[test]
-fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
-    let env = Env::new(&["true"]);
-    // The copies live on a writable filesystem: the case the protection is for.
-    let victim = env.dir.path().join("stockade-copy");
-    copy_exec(Path::new(common::BIN), &victim);
-    let before = fs::read(&victim).unwrap();
+/// The binary is protected: the write failed, and not merely because the
+/// process was still running (ETXTBSY would say nothing about the clone),
+/// and the file is unchanged.
+fn assert_protected(what: &str, victim: &Path, before: &[u8], wrote: std::io::Result<()>) {
+    match wrote {
+        Ok(()) => panic!("{what}: the stockade binary was writable through /proc/<pid>/exe"),
+        Err(e) => assert_ne!(
+            e.raw_os_error(),
+            Some(libc::ETXTBSY),
+            "{what}: inconclusive, the process still ran"
+        ),
+    }
+    assert!(
+        fs::read(victim).unwrap() == before,
+        "{what}: the stockade binary changed"
+    );
+}
 
-    // `update --resources -` blocks reading stdin, so the process stays alive.
-    let child = Command::new(&victim)
-        .args([
-            "--root",
-            env.root.to_str().unwrap(),
-            "update",
-            "--resources",
-            "-",
-            "x",
-        ])
+/// A copy of stockade on a writable file system (the case the protection is
+/// for), run against the test's state root with stdin piped.
+fn victim_cmd(env: &Env, victim: &Path, args: &[&str]) -> Child {
+    Command::new(victim)
+        .arg("--root")
+        .arg(&env.root)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
-    let wrote = overwrite_through_proc_exe(child, |c| drop(c.stdin.take()));
-    assert!(
-        !wrote,
-        "the stockade binary was writable through /proc/<pid>/exe"
+        .unwrap()
+}
+
+/// Every verb that puts a process into a container runs from a read-only
+/// clone: a foreground `run`, `exec` (whose forked child joins the
+/// container), and the init that `create` leaves waiting for `start`.
+#[test]
+fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
+    let mut env = Env::new(&["cat"]);
+    let victim = env.dir.path().join("stockade-copy");
+    copy_exec(Path::new(BIN), &victim);
+    let before = fs::read(&victim).unwrap();
+
+    // run: the runtime waits for the container's `cat`, which exits when
+    // the runtime's stdin (the container's) closes.
+    let id = env.id("run");
+    let mut run = victim_cmd(&env, &victim, &["run", "--bundle", env.bundle_str(), &id]);
+    wait_until("the container runs", || {
+        env.cmd(&["state", &id]).code == 0 && env.status(&id) == "running"
+    });
+    let wrote = overwrite_through_proc_exe(run.id(), || {
+        drop(run.stdin.take());
+        run.wait().unwrap();
+    });
+    assert_protected("run", &victim, &before, wrote);
+
+    // exec: a `cat` started in a running container by the copy.
+    env.edit(|c| c["process"]["args"] = serde_json::json!(["sleep", "100"]));
+    let id = env.id("exec");
+    env.cmd(&["run", "--detach", "--bundle", env.bundle_str(), &id])
+        .ok();
+    let mut exec = victim_cmd(&env, &victim, &["exec", &id, "cat"]);
+    wait_until("the exec'd process runs", || {
+        common::container_pids(&id).len() == 2
+    });
+    let wrote = overwrite_through_proc_exe(exec.id(), || {
+        drop(exec.stdin.take());
+        exec.wait().unwrap();
+    });
+    assert_protected("exec", &victim, &before, wrote);
+    env.cmd(&["delete", "--force", &id]).ok();
+
+    // create: the container's init, forked by the copy, waits for `start`.
+    let id = env.id("create");
+    let mut create = victim_cmd(
+        &env,
+        &victim,
+        &["create", "--bundle", env.bundle_str(), &id],
     );
-    assert!(
-        fs::read(&victim).unwrap() == before,
-        "the stockade binary changed"
-    );
+    assert!(create.wait().unwrap().success());
+    let init = env.state(&id)["pid"].as_u64().unwrap() as u32;
+    let wrote = overwrite_through_proc_exe(init, || {
+        env.cmd(&["delete", "--force", &id]).ok();
+    });
+    assert_protected("create", &victim, &before, wrote);
 
     // Control: the same attack on an unprotected program succeeds, so the
-    // check above can fail.
+    // checks above can fail.
     let control = env.dir.path().join("sleep-copy");
     copy_exec(Path::new("/bin/sleep"), &control);
-    let child = Command::new(&control).arg("100").spawn().unwrap();
-    let wrote = overwrite_through_proc_exe(child, |c| c.kill().unwrap());
+    let mut child = Command::new(&control).arg("100").spawn().unwrap();
+    let wrote = overwrite_through_proc_exe(child.id(), || {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    });
     assert!(
-        wrote,
-        "control attack failed: the test method does not detect the vulnerability"
+        wrote.is_ok(),
+        "control attack failed ({wrote:?}): the test method does not detect the vulnerability"
     );
     assert!(String::from_utf8_lossy(&fs::read(&control).unwrap()).contains("pwned"));
+}
+
+fn strace() -> PathBuf {
+    for dir in ["/usr/bin", "/bin"] {
+        let p = Path::new(dir).join("strace");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("NOT RUN: `strace` is not installed (scripts/install-deps --test installs it)");
+}
+
+/// How many times `stockade --root ROOT ARGS` replaced its own image
+/// (strace on the one process, not its children): 1 is the exec that
+/// started it, 2 means it re-executed from a clone.
+fn execs_of(env: &Env, args: &[&str]) -> usize {
+    let log = env.dir.path().join("strace.log");
+    let mut argv = vec![
+        "-o",
+        log.to_str().unwrap(),
+        "-e",
+        "trace=execve,execveat",
+        BIN,
+    ];
+    argv.extend(["--root", env.root.to_str().unwrap()]);
+    argv.extend(args);
+    let st = Command::new(strace())
+        .args(&argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "{args:?} failed under strace");
+    let text = fs::read_to_string(&log).unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("execve") && l.ends_with("= 0"))
+        .count()
+}
+
+/// The re-exec is paid only where it protects something: `create`, `run`
+/// and `exec` re-execute (the first step of each), the verbs that only read
+/// or signal a container from the host do not.
+#[test]
+fn only_container_entering_verbs_re_execute() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.id("rexec");
+    let b = env.bundle_str().to_string();
+    let resources = env.dir.path().join("resources.json");
+    fs::write(&resources, r#"{"pids": {"limit": 100}}"#).unwrap();
+    let spec_dir = env.dir.path().join("spec");
+    fs::create_dir_all(&spec_dir).unwrap();
+    let steps: &[(&[&str], usize)] = &[
+        (&["create", "--bundle", &b, &id], 2),
+        (&["state", &id], 1),
+        (&["list"], 1),
+        (&["ps", &id], 1),
+        (&["start", &id], 1),
+        (&["exec", &id, "true"], 2),
+        (&["pause", &id], 1),
+        (&["resume", &id], 1),
+        (
+            &["update", "--resources", resources.to_str().unwrap(), &id],
+            1,
+        ),
+        (&["kill", &id, "KILL"], 1),
+        (&["delete", "--force", &id], 1),
+        (&["features"], 1),
+        (&["spec", "--bundle", spec_dir.to_str().unwrap()], 1),
+        (&["validate", "--bundle", &b], 1),
+    ];
+    for (args, want) in steps {
+        assert_eq!(execs_of(&env, args), *want, "{args:?}");
+    }
+    env.edit(|c| c["process"]["args"] = serde_json::json!(["true"]));
+    let id = env.id("rexec-run");
+    // a foreground run deletes the container when it exits
+    assert_eq!(execs_of(&env, &["run", "--bundle", &b, &id]), 2, "run");
 }
 
 #[test]

@@ -277,6 +277,7 @@ fn main() {
         ))
         .allowlist_function("libcrun_.*")
         .allowlist_function("crun_set_output_handler")
+        .allowlist_function("ensure_cloned_binary")
         .allowlist_function("yajl_tree_parse")
         .allowlist_function("yajl_tree_free")
         .allowlist_function("make_runtime_spec_schema_config_schema_process")

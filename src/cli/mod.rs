@@ -8,6 +8,7 @@ mod exec;
 mod global;
 mod kill;
 mod list;
+pub mod prescan;
 mod ps;
 mod run;
 mod simple;

@@ -635,6 +635,21 @@ unsafe fn free_list(list: *mut *mut c_char) {
     }
 }
 
+/// Re-execute this program from a read-only clone of its binary, unless it
+/// already runs from one (CVE-2019-5736; libcrun patch 0010 leaves the call
+/// to us). Returns only when no re-exec was needed, or with the reason it
+/// failed.
+pub fn ensure_cloned_binary() -> std::io::Result<()> {
+    // SAFETY: takes no arguments; it reads /proc/self and either returns or
+    // replaces the process image (fexecve). Called from `main` before any
+    // thread exists.
+    let ret = unsafe { sys::ensure_cloned_binary() };
+    if ret < 0 {
+        return Err(std::io::Error::from_raw_os_error(-ret));
+    }
+    Ok(())
+}
+
 /// Whether libsystemd.so.0 loads and has every function libcrun calls
 /// (libcrun-sys opens it at first use).
 pub fn libsystemd_available() -> bool {

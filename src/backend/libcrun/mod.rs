@@ -460,6 +460,12 @@ pub fn default_spec(rootful: bool) -> Result<String> {
     serde_json::to_string_pretty(&v).map_err(|e| Error::Other(format!("spec: {e}")))
 }
 
+/// Run from a read-only clone of the binary (see `cli::prescan` for which
+/// verbs need it). Must be the process's first action: it may exec.
+pub fn protect_binary() -> std::io::Result<()> {
+    ffi::ensure_cloned_binary()
+}
+
 /// Route libcrun's own messages into our log, at the verbosity matching `level`.
 pub fn init_logging(level: tracing::Level) {
     fn sink(errno: i32, msg: &str, verbosity: i32) {

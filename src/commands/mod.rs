@@ -45,7 +45,7 @@ pub fn execute(cli: Cli) -> Result<i32> {
         Command::Ps(a) => ps::run(g, &a),
         Command::Update(a) => update::run(g, &a),
         Command::Spec(a) => spec::run(&a),
-        Command::Features => features::run(),
+        Command::Features => features::run(g),
         Command::Validate(a) => validate::run(&a),
     }
 }

@@ -9,6 +9,7 @@
 //! mounts), the host is probed instead, so nothing is claimed that a
 //! container on this machine could not get. The rules are in `linux.rs`.
 
+pub mod cache;
 #[cfg(target_os = "linux")]
 pub mod linux;
 

@@ -1,0 +1,203 @@
+#![cfg(target_os = "linux")]
+//! `stockade features` answers from a per-boot cache in the state root, and
+//! only while nothing it depends on has changed. Each test plants a marker
+//! in the cached document (keeping its key): the marker showing up proves
+//! the cache was used; a real change (another binary, a different boot id
+//! or kernel release, systemd appearing, a cgroup or loader change, another
+//! temporary directory), made in a private mount namespace so the host is
+//! untouched, must make the marker disappear and give exactly what a
+//! state root without a cache gives under the same conditions.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::BIN;
+
+const MARKER: &str = "\"org.stockade.test-marker\": \"from the cache\"";
+
+struct Dir {
+    dir: tempfile::TempDir,
+}
+
+impl Dir {
+    fn new() -> Dir {
+        common::require_root();
+        Dir {
+            dir: tempfile::Builder::new()
+                .prefix("stockade-fcache-")
+                .tempdir()
+                .unwrap(),
+        }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn root(&self) -> PathBuf {
+        self.path("state")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.root().join(".features")
+    }
+
+    /// Keep the key, put the marker into the document.
+    fn plant_marker(&self) {
+        let text = fs::read_to_string(self.cache()).expect("no cache file written");
+        let (key, doc) = text.split_once('\n').unwrap();
+        let doc = doc.replacen(
+            "\"annotations\": {",
+            &format!("\"annotations\": {{\n    {MARKER},"),
+            1,
+        );
+        assert!(doc.contains(MARKER));
+        fs::write(self.cache(), format!("{key}\n{doc}")).unwrap();
+    }
+}
+
+/// `BIN --root ROOT features`, optionally inside `unshare -m` after `setup`
+/// (shell commands) and with extra environment.
+fn features_with(bin: &Path, root: &Path, setup: &str, env: &[(&str, &str)]) -> String {
+    let script = format!("set -e\n{setup}\nexec \"$0\" --root \"$1\" features");
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .arg(bin)
+        .arg(root);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "features failed: {out:?}");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn features(root: &Path) -> String {
+    features_with(Path::new(BIN), root, "", &[])
+}
+
+#[test]
+fn the_document_is_cached_privately_and_used() {
+    let d = Dir::new();
+    let first = features(&d.root());
+    serde_json::from_str::<serde_json::Value>(&first).unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&d.root()), 0o700);
+    assert_eq!(mode(&d.cache()), 0o600);
+    assert_eq!(features(&d.root()), first, "the cached answer differs");
+    d.plant_marker();
+    assert!(
+        features(&d.root()).contains(MARKER),
+        "the cache was not used"
+    );
+    // A cache others could have written is not trusted.
+    fs::set_permissions(d.cache(), fs::Permissions::from_mode(0o666)).unwrap();
+    assert_eq!(features(&d.root()), first);
+}
+
+/// Each change invalidates the cache, and the answer is what probing says.
+#[test]
+fn a_change_of_kernel_binary_or_host_facts_probes_again() {
+    let d = Dir::new();
+    let fake = |name: &str, text: &str| {
+        let p = d.path(name);
+        fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let boot_id = fake("boot_id", "00000000-0000-4000-8000-000000000000\n");
+    let release = fake("osrelease", "9.99.0-test\n");
+    let ld_cache = d.path("ld.so.cache");
+    fs::copy("/etc/ld.so.cache", &ld_cache).unwrap();
+    let copy = d.path("stockade-copy");
+    fs::copy(BIN, &copy).unwrap();
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+    let shm_tmp = tempfile::Builder::new()
+        .prefix("stockade-fcache-")
+        .tempdir_in("/dev/shm")
+        .unwrap();
+    // (what changed, binary, shell set-up in the namespace, environment)
+    type Case<'a> = (&'a str, PathBuf, String, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
+        ("another binary", copy.clone(), String::new(), vec![]),
+        (
+            "another boot",
+            PathBuf::from(BIN),
+            format!("mount --bind {boot_id} /proc/sys/kernel/random/boot_id"),
+            vec![],
+        ),
+        (
+            "another kernel release",
+            PathBuf::from(BIN),
+            format!("mount --bind {release} /proc/sys/kernel/osrelease"),
+            vec![],
+        ),
+        (
+            "systemd as init",
+            PathBuf::from(BIN),
+            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system".into(),
+            vec![],
+        ),
+        (
+            "another cgroup layout",
+            PathBuf::from(BIN),
+            "mount -t tmpfs tmpfs /sys/fs/cgroup".into(),
+            vec![],
+        ),
+        (
+            "another loader cache",
+            PathBuf::from(BIN),
+            format!("mount --bind {} /etc/ld.so.cache", ld_cache.display()),
+            vec![],
+        ),
+        (
+            "another temporary directory",
+            PathBuf::from(BIN),
+            String::new(),
+            vec![("TMPDIR", shm_tmp.path().to_str().unwrap())],
+        ),
+    ];
+    for (what, bin, setup, env) in &cases {
+        let root = d.root();
+        let _ = fs::remove_dir_all(&root);
+        features(&root);
+        d.plant_marker();
+        assert!(
+            features(&root).contains(MARKER),
+            "{what}: cache not used before the change"
+        );
+        let after = features_with(bin, &root, setup, env);
+        assert!(
+            !after.contains(MARKER),
+            "{what}: the stale document was served"
+        );
+        let fresh_root = d.path("fresh");
+        let _ = fs::remove_dir_all(&fresh_root);
+        let fresh = features_with(bin, &fresh_root, setup, env);
+        assert_eq!(after, fresh, "{what}: not what probing gives");
+        // and the new answer is cached for the new conditions
+        d.plant_marker();
+        let again = features_with(bin, &root, setup, env);
+        assert!(
+            again.contains(MARKER),
+            "{what}: the new answer was not cached"
+        );
+    }
+    // A binary rewritten in place (same inode, as `cp` over it does).
+    let root = d.root();
+    let _ = fs::remove_dir_all(&root);
+    features_with(&copy, &root, "", &[]);
+    d.plant_marker();
+    assert!(features_with(&copy, &root, "", &[]).contains(MARKER));
+    let bytes = fs::read(&copy).unwrap();
+    fs::write(&copy, bytes).unwrap();
+    let after = features_with(&copy, &root, "", &[]);
+    assert!(
+        !after.contains(MARKER),
+        "a rewritten binary was served the old document"
+    );
+}

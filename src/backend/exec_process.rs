@@ -56,15 +56,23 @@ pub fn apply_overrides(p: &mut Value, o: &Overrides) {
     }
 }
 
+fn lsm_setting(p: &Value, key: &str) -> bool {
+    p.get(key)
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty())
+}
+
+/// Does the process set anything `check_lsm` looks at (so the host's
+/// security modules need probing at all)?
+pub fn uses_lsm(p: &Value) -> bool {
+    lsm_setting(p, "apparmorProfile") || lsm_setting(p, "selinuxLabel")
+}
+
 /// The process's security-module settings need their module: libcrun
 /// would skip them silently (as it does for `create`, which the front end
 /// refuses the same way).
 pub fn check_lsm(p: &Value, apparmor: bool, selinux: bool) -> Result<(), String> {
-    let set = |k: &str| {
-        p.get(k)
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-    };
+    let set = |k: &str| lsm_setting(p, k);
     if set("apparmorProfile") && !apparmor {
         return Err("AppArmor is not enabled on this host: cannot apply the profile (--apparmor, process.apparmorProfile)".into());
     }
@@ -273,6 +281,9 @@ mod tests {
             .contains("AppArmor"));
         assert!(check_lsm(&se, true, false).unwrap_err().contains("SELinux"));
         assert!(check_lsm(&json!({"apparmorProfile": ""}), false, false).is_ok());
+        // what decides whether the host's modules are probed at all
+        assert!(uses_lsm(&aa) && uses_lsm(&se));
+        assert!(!uses_lsm(&json!({"apparmorProfile": "", "args": ["sh"]})));
     }
 
     #[test]

@@ -283,12 +283,34 @@ impl Runtime {
         ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))
     }
 
-    /// The config libcrun stored for the container at create time.
+    /// What `exec` reads of the config libcrun stored at create time:
+    /// `process` and `linux.memoryPolicy`, in a document of that shape. The
+    /// rest (a podman config is mostly its seccomp profile) is skipped
+    /// without being built.
     pub fn stored_config(&self, id: &str) -> Result<Value> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            process: Option<Value>,
+            linux: Option<StoredLinux>,
+        }
+        #[derive(serde::Deserialize)]
+        struct StoredLinux {
+            #[serde(rename = "memoryPolicy")]
+            memory_policy: Option<Value>,
+        }
         let path = self.root.join(id).join("config.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
-        serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
+        let s: Stored = serde_json::from_str(&text)
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+        let mut doc = serde_json::Map::new();
+        if let Some(p) = s.process {
+            doc.insert("process".into(), p);
+        }
+        if let Some(mp) = s.linux.and_then(|l| l.memory_policy) {
+            doc.insert("linux".into(), serde_json::json!({ "memoryPolicy": mp }));
+        }
+        Ok(Value::Object(doc))
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -381,7 +403,7 @@ impl Runtime {
         let usage = |e: String| Error::Usage(format!("exec `{id}`: {e}"));
         let host = host::probe(host::Needs {
             cgroups: !o.cgroup.is_empty(),
-            lsm: true,
+            lsm: exec_process::uses_lsm(process),
             ..Default::default()
         });
         exec_process::check_lsm(process, host.apparmor, host.selinux).map_err(usage)?;

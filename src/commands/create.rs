@@ -35,6 +35,7 @@ pub fn run(g: &GlobalArgs, a: &CreateArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let rt = runtime(g)?;
     let b = load(id, a)?;
-    rt.create(id, &b, &options(a))?;
-    Ok(0)
+    let out = rt.create(id, &b, &options(a));
+    super::exit_owns(b);
+    out.map(|()| 0)
 }

@@ -111,6 +111,14 @@ pub fn runtime(g: &GlobalArgs) -> Result<Runtime> {
     })
 }
 
+/// Leave `v` to the process's exit instead of freeing it: every verb ends
+/// the process right after, and a bundle is thousands of small allocations
+/// (a podman config's seccomp profile alone is hundreds of strings) that
+/// cost more to free one by one than the rest of the verb's front end.
+fn exit_owns<T>(v: T) {
+    std::mem::forget(v);
+}
+
 /// Validate `id` before anything touches the state directory.
 pub fn checked_id(id: &str) -> Result<&str> {
     crate::id::validate_id(id).map_err(Error::InvalidId)?;

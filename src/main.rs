@@ -35,7 +35,9 @@ extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) 
         log::report_error(&format!("internal error: {info}"));
         std::process::exit(1);
     }));
-    let cli = match Cli::try_parse_from(args) {
+    // The plain command lines clients send skip clap (see `cli::fast`).
+    let parsed = cli::fast::parse(&args).map_or_else(|| Cli::try_parse_from(args), Ok);
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

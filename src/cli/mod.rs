@@ -5,6 +5,7 @@
 mod create;
 mod delete;
 mod exec;
+pub mod fast;
 mod global;
 mod kill;
 mod list;

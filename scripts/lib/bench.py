@@ -1,0 +1,559 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark of OCI runtimes, driven by scripts/bench.
+
+Every workload runs once per runtime per round, in an order that rotates
+every round (the kernel finishes part of a container's teardown after the
+runtime exits and slows whichever runtime comes next). Times are wall-clock
+from spawn to reaped exit (posix_spawn + wait4, no shell in between); peak
+RSS is wait4's ru_maxrss, which covers both images of a process that
+re-executes itself and the children it waited for. Reported: the median
+per runtime and the median of the round-by-round ratios.
+
+Benchmarks only: nothing here passes or fails on a time.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+
+REF = "crun-lazy"  # the runtime the issue's targets are stated against
+
+DEVNULL = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+
+
+class Failed(Exception):
+    pass
+
+
+class Runtime:
+    def __init__(self, name, path, work):
+        self.name = name
+        self.path = path
+        self.root = os.path.join(work, "state-" + name)
+        self.scale_root = os.path.join(work, "scale-" + name)
+        self.err = open(os.path.join(work, name + ".stderr"), "ab", buffering=0)
+        self.scale_ids = []
+
+    def call(self, *args, root=None, check=True, capture=False):
+        """Run one command of this runtime: (ns, peak RSS KiB or 0, stdout)."""
+        argv = [self.path, "--root", root or self.root, *args]
+        if RSS.on:
+            rss_file = os.path.join(RSS.dir, f"rss-{threading.get_ident()}")
+            argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file, *argv]
+        actions = [(os.POSIX_SPAWN_DUP2, DEVNULL, 0), (os.POSIX_SPAWN_DUP2, self.err.fileno(), 2)]
+        r = w = None
+        if capture:
+            r, w = os.pipe()
+            actions.append((os.POSIX_SPAWN_DUP2, w, 1))
+        else:
+            actions.append((os.POSIX_SPAWN_DUP2, DEVNULL, 1))
+        t0 = time.perf_counter_ns()
+        pid = os.posix_spawn(argv[0], argv, ENV, file_actions=actions, setsid=True)
+        out = b""
+        if capture:
+            os.close(w)
+            while True:
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    break
+                out += chunk
+            os.close(r)
+        _, status, _ = os.wait4(pid, 0)
+        ns = time.perf_counter_ns() - t0
+        code = os.waitstatus_to_exitcode(status)
+        rss = 0
+        if RSS.on:
+            with open(rss_file) as f:
+                # time(1) reports the child's status on a line of its own
+                # before %M when the child failed.
+                rss = int(f.read().split()[-1])
+        if check and code != 0:
+            with open(self.err.name, "rb") as f:
+                tail = f.read()[-600:].decode(errors="replace").strip()
+            raise Failed(f"{self.name}: `{' '.join(args)}` exited with {code}; stderr ends:\n{tail}")
+        return ns, rss, out
+
+
+class RSS:
+    """Peak RSS is measured in rounds of its own, through time(1): wait4's
+    ru_maxrss of a process spawned from this (large) Python process starts
+    at Python's own high-water mark, since the child's first exec records
+    the memory it inherited; time(1) is smaller than every runtime."""
+
+    on = False
+    dir = None
+
+
+ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+_counter = 0
+
+
+def new_id(tag):
+    global _counter
+    _counter += 1
+    return f"bench-{os.getpid()}-{_counter}-{tag}"
+
+
+def status_of(rt, cid, root=None):
+    _, _, out = rt.call("state", cid, root=root, capture=True)
+    return json.loads(out)["status"]
+
+
+def wait_stopped(rt, cid):
+    """Poll `state` until stopped (conmon's way); returns the time spent."""
+    total, rss = 0, 0
+    deadline = time.monotonic() + 30
+    while True:
+        ns, m, out = rt.call("state", cid, capture=True)
+        total += ns
+        rss = max(rss, m)
+        if json.loads(out)["status"] == "stopped":
+            return total, rss
+        if time.monotonic() > deadline:
+            raise Failed(f"{rt.name}: {cid} never stopped")
+
+
+# --- workloads: each returns (ns, peak RSS KiB) for one round --------------
+
+
+def run_delete(rt, bundle):
+    cid = new_id("run")
+    a, ra, _ = rt.call("run", "--bundle", bundle, cid)
+    # A foreground run removes the container itself; the delete is what
+    # podman/containerd send anyway (and may find nothing to do).
+    b, rb, _ = rt.call("delete", "--force", cid, check=False)
+    return a + b, max(ra, rb)
+
+
+def lifecycle(rt, b):
+    cid = new_id("cycle")
+    t, rss = 0, 0
+    for args in (("create", "--bundle", b.true, cid), ("start", cid)):
+        ns, m, _ = rt.call(*args)
+        t, rss = t + ns, max(rss, m)
+    ns, m = wait_stopped(rt, cid)
+    t, rss = t + ns, max(rss, m)
+    ns, m, _ = rt.call("delete", cid)
+    return t + ns, max(rss, m)
+
+
+def one_call(*args):
+    def w(rt, b):
+        ns, m, _ = rt.call(*[b.persistent if a == "{P}" else a for a in args])
+        return ns, m
+
+    return w
+
+
+def delete_stopped(rt, b):
+    cid = new_id("del")
+    rt.call("run", "--detach", "--bundle", b.true, cid)
+    wait_stopped(rt, cid)
+    ns, m, _ = rt.call("delete", cid)
+    return ns, m
+
+
+def spec(rt, b):
+    d = os.path.join(b.work, "spec-" + rt.name)
+    os.makedirs(d, exist_ok=True)
+    try:
+        os.unlink(os.path.join(d, "config.json"))
+    except FileNotFoundError:
+        pass
+    ns, m, _ = rt.call("spec", "--bundle", d)
+    return ns, m
+
+
+def sequential(n):
+    def w(rt, b):
+        t, rss = 0, 0
+        for _ in range(n):
+            ns, m = run_delete(rt, b.true)
+            t, rss = t + ns, max(rss, m)
+        return t, rss
+
+    return w
+
+
+def parallel(n):
+    def w(rt, b):
+        results, errors = [], []
+
+        def one():
+            try:
+                results.append(run_delete(rt, b.true))
+            except Exception as e:  # reported below, after every thread ended
+                errors.append(e)
+
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        t0 = time.perf_counter_ns()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return time.perf_counter_ns() - t0, max(m for _, m in results)
+
+    return w
+
+
+def workloads(args):
+    return [
+        ("run + delete", lambda rt, b: run_delete(rt, b.true)),
+        ("create/start/wait/delete", lifecycle),
+        ("state", one_call("state", "{P}")),
+        ("kill", one_call("kill", "{P}", "SIGCONT")),
+        ("delete", delete_stopped),
+        ("list (1 container)", one_call("list")),
+        ("exec", one_call("exec", "{P}", "/bin/true")),
+        ("features", one_call("features")),
+        ("spec", spec),
+        ("ps", one_call("ps", "--format", "json", "{P}")),
+        ("podman-shaped run + delete", lambda rt, b: run_delete(rt, b.podman)),
+        ("200 mounts: run + delete", lambda rt, b: run_delete(rt, b.mounts)),
+        (f"{args.seq} sequential run + delete", sequential(args.seq)),
+        (f"{args.par} parallel run + delete", parallel(args.par)),
+    ]
+
+
+# --- bundles ---------------------------------------------------------------
+
+
+def base_config(rootfs, proc_args):
+    return {
+        "ociVersion": "1.0.2",
+        "process": {
+            "terminal": False,
+            "user": {"uid": 0, "gid": 0},
+            "args": proc_args,
+            "env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "cwd": "/",
+            "capabilities": {k: list(DEFAULT_CAPS) for k in ("bounding", "effective", "permitted")},
+            "noNewPrivileges": True,
+        },
+        "root": {"path": rootfs},
+        "hostname": "bench",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+             "options": ["nosuid", "noexec", "nodev", "ro"]},
+        ],
+        "linux": {
+            "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
+            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+        },
+    }
+
+
+# podman's default capability set (containers.conf default_capabilities)
+DEFAULT_CAPS = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
+    "CAP_SETUID", "CAP_SYS_CHROOT",
+]
+
+
+def podman_seccomp(profile_path):
+    """podman's default profile (containers-common's seccomp.json, docker
+    format) as podman turns it into the OCI form for amd64 and the default
+    capabilities: rules whose includes/excludes do not match are dropped."""
+    with open(profile_path) as f:
+        prof = json.load(f)
+    arches = []
+    for a in prof["archMap"]:
+        if a["architecture"] == "SCMP_ARCH_X86_64":
+            arches = [a["architecture"], *a.get("subArchitectures", [])]
+    rules = []
+    for s in prof["syscalls"]:
+        inc, exc = s.get("includes") or {}, s.get("excludes") or {}
+        if inc.get("arches") and "amd64" not in inc["arches"]:
+            continue
+        if any(c not in DEFAULT_CAPS for c in inc.get("caps") or []):
+            continue
+        if "amd64" in (exc.get("arches") or []):
+            continue
+        if any(c in DEFAULT_CAPS for c in exc.get("caps") or []):
+            continue
+        rule = {"names": s["names"], "action": s["action"]}
+        if s.get("errnoRet") is not None:
+            rule["errnoRet"] = s["errnoRet"]
+        if s.get("args"):
+            rule["args"] = s["args"]
+        rules.append(rule)
+    out = {"defaultAction": prof["defaultAction"], "architectures": arches, "syscalls": rules}
+    if prof.get("defaultErrnoRet") is not None:
+        out["defaultErrnoRet"] = prof["defaultErrnoRet"]
+    return out
+
+
+def podman_config(rootfs, bundle, profile_path):
+    """What podman 4.3 (rootful, cgroupfs, --network none) writes for
+    `podman run IMAGE /bin/true`: its mounts, the files it binds in from its
+    per-container directory, its annotations, rlimits, sysctl, pids limit,
+    masked and read-only paths, and the default seccomp profile. The cgroup
+    path is left to the runtime (podman's /libpod_parent would outlive the
+    benchmark)."""
+    c = base_config(rootfs, ["/bin/true"])
+    p = c["process"]
+    p["env"] += ["TERM=xterm", "container=podman", "HOSTNAME=5d4fa8c3b1e2", "HOME=/root"]
+    p["user"]["umask"] = 18
+    p["noNewPrivileges"] = False
+    # podman's defaults, lowered to this process's hard limits where raising
+    # them would need CAP_SYS_RESOURCE (which some hosts withhold from root)
+    p["rlimits"] = [
+        {"type": name, "hard": min(want, hard), "soft": min(want, hard)}
+        for name, want, hard in (
+            ("RLIMIT_NOFILE", 1048576, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),
+            ("RLIMIT_NPROC", 4194304, resource.getrlimit(resource.RLIMIT_NPROC)[1]),
+        )
+    ]
+    p["oomScoreAdj"] = 0
+    c["hostname"] = "5d4fa8c3b1e2"
+    files = os.path.join(bundle, "userdata")
+    os.makedirs(os.path.join(files, "shm"), exist_ok=True)
+    for name, text in (("resolv.conf", "nameserver 192.0.2.53\n"),
+                       ("hosts", "127.0.0.1 localhost\n::1 localhost\n"),
+                       ("hostname", "5d4fa8c3b1e2\n"),
+                       (".containerenv", 'engine="podman-4.3.1"\nname="bench"\nrootless=0\n')):
+        with open(os.path.join(files, name), "w") as f:
+            f.write(text)
+    c["mounts"] += [
+        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+         "options": ["nosuid", "noexec", "nodev"]},
+        {"destination": "/etc/resolv.conf", "type": "bind", "source": f"{files}/resolv.conf",
+         "options": ["bind", "rprivate"]},
+        {"destination": "/etc/hosts", "type": "bind", "source": f"{files}/hosts",
+         "options": ["bind", "rprivate"]},
+        {"destination": "/dev/shm", "type": "bind", "source": f"{files}/shm",
+         "options": ["bind", "rprivate", "nosuid", "noexec", "nodev"]},
+        {"destination": "/etc/hostname", "type": "bind", "source": f"{files}/hostname",
+         "options": ["bind", "rprivate"]},
+        {"destination": "/run/.containerenv", "type": "bind", "source": f"{files}/.containerenv",
+         "options": ["bind", "rprivate"]},
+        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+         "options": ["rprivate", "nosuid", "noexec", "nodev", "relatime", "ro"]},
+    ]
+    c["annotations"] = {
+        "io.container.manager": "libpod",
+        "io.kubernetes.cri-o.Created": "2024-01-01T00:00:00.000000000Z",
+        "io.kubernetes.cri-o.TTY": "false",
+        "io.podman.annotations.autoremove": "TRUE",
+        "io.podman.annotations.init": "FALSE",
+        "io.podman.annotations.privileged": "FALSE",
+        "io.podman.annotations.publish-all": "FALSE",
+        "org.opencontainers.image.stopSignal": "15",
+    }
+    lx = c["linux"]
+    lx["sysctl"] = {"net.ipv4.ping_group_range": "0 0"}
+    lx["resources"]["pids"] = {"limit": 2048}
+    lx["seccomp"] = podman_seccomp(profile_path)
+    lx["maskedPaths"] = [
+        "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/fs/selinux", "/sys/dev/block",
+    ]
+    lx["readonlyPaths"] = [
+        "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ]
+    return c
+
+
+class Bundles:
+    def __init__(self, work, rootfs, profile):
+        self.work = work
+        self.true = self._write("true", base_config(rootfs, ["/bin/true"]))
+        self.sleep = self._write("sleep", base_config(rootfs, ["sleep", "1000000"]))
+        pb = os.path.join(work, "podman")
+        self.podman = self._write("podman", podman_config(rootfs, pb, profile))
+        self.podman_size = os.path.getsize(os.path.join(self.podman, "config.json"))
+        c = base_config(rootfs, ["/bin/true"])
+        vol = os.path.join(work, "volume")
+        os.makedirs(vol, exist_ok=True)
+        c["mounts"] += [
+            {"destination": f"/mnt/v{i}", "type": "bind", "source": vol, "options": ["rbind", "ro"]}
+            for i in range(200)
+        ]
+        self.mounts = self._write("mounts", c)
+        self.persistent = None
+
+    def _write(self, name, config):
+        d = os.path.join(self.work, name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "config.json"), "w") as f:
+            # compact, as podman and containerd write it
+            json.dump(config, f, separators=(",", ":"))
+        return d
+
+
+# --- running and reporting -------------------------------------------------
+
+
+def rotations(items, i):
+    k = i % len(items)
+    return items[k:] + items[:k]
+
+
+def main_rounds(rts, b, wls, rounds, rss_rounds):
+    times = {w: {r.name: [] for r in rts} for w, _ in wls}
+    rss = {w: {r.name: [] for r in rts} for w, _ in wls}
+    for i in range(rounds + rss_rounds):
+        RSS.on = i >= rounds
+        for w, fn in wls:
+            for rt in rotations(rts, i):
+                ns, m = fn(rt, b)
+                (rss if RSS.on else times)[w][rt.name].append(m if RSS.on else ns)
+        print(f"bench: round {i + 1}/{rounds + rss_rounds} done", file=sys.stderr)
+    RSS.on = False
+    return times, rss
+
+
+def scale(rts, b, steps, rounds):
+    """list, state and create with N running containers in the state root."""
+    res = {}  # (op, n) -> runtime -> [ns]
+    for n in steps:
+        # Grow every runtime's root to n containers, interleaved.
+        while any(len(rt.scale_ids) < n for rt in rts):
+            for rt in rts:
+                if len(rt.scale_ids) < n:
+                    cid = new_id("scale")
+                    rt.call("run", "--detach", "--bundle", b.sleep, cid, root=rt.scale_root)
+                    rt.scale_ids.append(cid)
+        for i in range(rounds):
+            for rt in rotations(rts, i):
+                r = rt.scale_root
+                ns, _, _ = rt.call("list", root=r)
+                res.setdefault(("list", n), {}).setdefault(rt.name, []).append(ns)
+                ns, _, _ = rt.call("state", rt.scale_ids[0], root=r)
+                res.setdefault(("state", n), {}).setdefault(rt.name, []).append(ns)
+                cid = new_id("screate")
+                ns, _, _ = rt.call("create", "--bundle", b.sleep, cid, root=r)
+                res.setdefault(("create", n), {}).setdefault(rt.name, []).append(ns)
+                rt.call("delete", "--force", cid, root=r)
+        print(f"bench: scale step {n} done", file=sys.stderr)
+    return res
+
+
+def cleanup(rts):
+    for rt in rts:
+        for root, ids in ((rt.root, []), (rt.scale_root, rt.scale_ids)):
+            if not os.path.isdir(root):
+                continue
+            try:
+                _, _, out = rt.call("list", "--quiet", root=root, capture=True, check=False)
+                ids = set(ids) | set(out.decode().split())
+            except OSError:
+                pass
+            for cid in ids:
+                rt.call("delete", "--force", cid, root=root, check=False)
+
+
+def ms(ns):
+    return f"{ns / 1e6:.2f}" if ns < 1e10 else f"{ns / 1e9:.2f} s"
+
+
+def ratio_stats(a, b):
+    """Median of the round-by-round ratios, and the ratio of the medians."""
+    pairs = [x / y for x, y in zip(a, b)]
+    return statistics.median(pairs), statistics.median(a) / statistics.median(b)
+
+
+def report(args, rts, b, times, rss, sc):
+    names = [r.name for r in rts]
+    others = [n for n in names if n != "stockade"]
+    la = os.getloadavg()
+    print(f"\n{args.rounds} rounds, {os.cpu_count()} cores, kernel {os.uname().release}, "
+          f"load average at the end {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
+          f" (at the start {args.load_start})")
+    print(f"podman-shaped config.json: {b.podman_size} bytes\n")
+    print("Median wall time, ms; ratios are medians of the round-by-round ratios "
+          "(stockade's time / the other's, same round)\n")
+    print("| workload | " + " | ".join(names) + " | " +
+          " | ".join(f"stockade/{o}" for o in others) + " |")
+    print("|---" * (1 + len(names) + len(others)) + "|")
+    for w in times:
+        t = times[w]
+        cells = [ms(statistics.median(t[n])) for n in names]
+        ratios = [f"{ratio_stats(t['stockade'], t[o])[0]:.2f}x" for o in others]
+        print(f"| {w} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    if sc:
+        n = max(n for _, n in sc)
+        t = sc[("list", n)]
+        cells = [ms(statistics.median(t[x])) for x in names]
+        ratios = [f"{ratio_stats(t['stockade'], t[o])[0]:.2f}x" for o in others]
+        print(f"| list ({n} containers) | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    print(f"\nPeak RSS, KiB (median over {args.rss_rounds} rounds of the largest process of the workload)\n")
+    print("| workload | " + " | ".join(names) + f" | stockade - {REF} |")
+    print("|---" * (2 + len(names)) + "|")
+    for w in rss:
+        med = {n: statistics.median(rss[w][n]) for n in names}
+        print(f"| {w} | " + " | ".join(f"{med[n]:.0f}" for n in names) +
+              f" | {med['stockade'] - med[REF]:+.0f} |")
+    if sc:
+        steps = sorted({n for _, n in sc})
+        print(f"\nScale: median ms with N running containers in the state root "
+              f"({args.scale_rounds} rounds per step); growth = time at N={steps[-1]} / time at N={steps[0]}\n")
+        print("| operation | N | " + " | ".join(names) + " |")
+        print("|---" * (2 + len(names)) + "|")
+        for op in ("list", "state", "create"):
+            for n in steps:
+                t = sc[(op, n)]
+                print(f"| {op} | {n} | " + " | ".join(ms(statistics.median(t[x])) for x in names) + " |")
+            first, last = sc[(op, steps[0])], sc[(op, steps[-1])]
+            print(f"| {op} | growth | " + " | ".join(
+                f"{statistics.median(last[x]) / statistics.median(first[x]):.2f}x" for x in names) + " |")
+    if "run + delete" in times and "200 mounts: run + delete" in times:
+        one, many = times["run + delete"], times["200 mounts: run + delete"]
+        print("\n200 mounts: run + delete with 200 bind mounts / without: " + ", ".join(
+            f"{x} {statistics.median(many[x]) / statistics.median(one[x]):.2f}x" for x in names))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--rootfs", required=True)
+    ap.add_argument("--seccomp-profile", required=True)
+    ap.add_argument("--runtime", action="append", default=[], metavar="NAME=PATH")
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--rss-rounds", type=int, default=3)
+    ap.add_argument("--seq", type=int, default=50)
+    ap.add_argument("--par", type=int, default=10)
+    ap.add_argument("--scale", default="1,100,250,500")
+    ap.add_argument("--scale-rounds", type=int, default=10)
+    ap.add_argument("--only", help="comma-separated workload name prefixes")
+    args = ap.parse_args()
+    RSS.dir = args.work
+    la = os.getloadavg()
+    args.load_start = f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
+
+    rts = [Runtime(*spec.split("=", 1), args.work) for spec in args.runtime]
+    if not rts or rts[0].name != "stockade" or not any(r.name == REF for r in rts):
+        sys.exit("bench.py: the first runtime must be stockade, and crun-lazy must be one of them")
+    b = Bundles(args.work, args.rootfs, args.seccomp_profile)
+    wls = workloads(args)
+    if args.only:
+        keep = args.only.split(",")
+        wls = [(w, f) for w, f in wls if any(w.startswith(k) for k in keep)]
+    try:
+        b.persistent = new_id("persistent")
+        for rt in rts:
+            rt.call("run", "--detach", "--bundle", b.sleep, b.persistent)
+        times, rss = main_rounds(rts, b, wls, args.rounds, args.rss_rounds)
+        steps = [int(s) for s in args.scale.split(",") if s]
+        sc = scale(rts, b, steps, args.scale_rounds) if steps else {}
+    finally:
+        cleanup(rts)
+    report(args, rts, b, times, rss, sc)
+
+
+if __name__ == "__main__":
+    main()

@@ -51,5 +51,7 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
         cgroup: a.cgroup.clone(),
         ignore_paused: a.ignore_paused,
     };
-    rt.exec(id, &proc, &opts)
+    let out = rt.exec(id, &proc, &opts);
+    super::exit_owns(proc);
+    out
 }

@@ -283,14 +283,27 @@ impl Runtime {
         ffi::state(&mut self.ctx(id)).map_err(|e| errors::describe("state", id, &e))
     }
 
-    /// What `exec` reads of the config libcrun stored at create time:
-    /// `process` and `linux.memoryPolicy`, in a document of that shape. The
-    /// rest (a podman config is mostly its seccomp profile) is skipped
-    /// without being built.
+    /// What `exec`'s flags build on: the `process` of the config libcrun
+    /// stored at create time, in a document of that shape. The rest (a
+    /// podman config is mostly its seccomp profile) is skipped unbuilt.
     pub fn stored_config(&self, id: &str) -> Result<Value> {
         #[derive(serde::Deserialize)]
         struct Stored {
             process: Option<Value>,
+        }
+        let s: Stored = self.read_stored(id)?;
+        let mut doc = serde_json::Map::new();
+        if let Some(p) = s.process {
+            doc.insert("process".into(), p);
+        }
+        Ok(Value::Object(doc))
+    }
+
+    /// The stored config's `linux.memoryPolicy` (what an exec'd process
+    /// runs under), in a document of that shape.
+    fn stored_memory_policy(&self, id: &str) -> Result<Value> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
             linux: Option<StoredLinux>,
         }
         #[derive(serde::Deserialize)]
@@ -298,19 +311,18 @@ impl Runtime {
             #[serde(rename = "memoryPolicy")]
             memory_policy: Option<Value>,
         }
+        let s: Stored = self.read_stored(id)?;
+        Ok(match s.linux.and_then(|l| l.memory_policy) {
+            Some(mp) => serde_json::json!({ "linux": { "memoryPolicy": mp } }),
+            None => Value::Object(Default::default()),
+        })
+    }
+
+    fn read_stored<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<T> {
         let path = self.root.join(id).join("config.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
-        let s: Stored = serde_json::from_str(&text)
-            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-        let mut doc = serde_json::Map::new();
-        if let Some(p) = s.process {
-            doc.insert("process".into(), p);
-        }
-        if let Some(mp) = s.linux.and_then(|l| l.memory_policy) {
-            doc.insert("linux".into(), serde_json::json!({ "memoryPolicy": mp }));
-        }
-        Ok(Value::Object(doc))
+        serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -421,7 +433,7 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let config = self.stored_config(id).ok();
+        let config = self.stored_memory_policy(id).ok();
         additions::around_exec(config.as_ref(), || {
             ffi::exec(
                 &mut Context::new(&args),

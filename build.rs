@@ -18,6 +18,12 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
         link_unwinder_statically();
+        // Release links of the binary put the hot functions first (the
+        // linker driver linker/cc reads this; see .cargo/config.toml).
+        if std::env::var("PROFILE").as_deref() == Ok("release") {
+            println!("cargo:rustc-env=STOCKADE_HOT_FUNCTIONS=1");
+            println!("cargo:rerun-if-changed=linker/hot-functions.txt");
+        }
     }
 }
 

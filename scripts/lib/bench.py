@@ -530,7 +530,12 @@ def main():
     ap.add_argument("--scale", default="1,100,250,500")
     ap.add_argument("--scale-rounds", type=int, default=10)
     ap.add_argument("--only", help="comma-separated workload name prefixes")
+    ap.add_argument("--bundles-only", action="store_true",
+                    help="write the bundles into --work and stop (scripts/hot-functions)")
     args = ap.parse_args()
+    if args.bundles_only:
+        Bundles(args.work, args.rootfs, args.seccomp_profile)
+        return
     RSS.dir = args.work
     la = os.getloadavg()
     args.load_start = f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"

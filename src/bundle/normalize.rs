@@ -59,13 +59,13 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
         return;
     };
     for (i, m) in mounts.iter_mut().enumerate() {
-        let path = format!("mounts[{i}].destination");
         let Some(Value::String(dest)) = m.get_mut("destination") else {
             continue;
         };
         if dest.is_empty() || dest.starts_with('/') {
             continue; // empty: validation rejects it; not a relative path
         }
+        let path = format!("mounts[{i}].destination");
         match platform {
             Platform::Linux => {
                 out.push(Diagnostic::warning(

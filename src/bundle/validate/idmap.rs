@@ -22,9 +22,13 @@ pub(super) fn check_linux(doc: &Value, out: &mut Vec<Diagnostic>) {
 
 /// Check `parent[list]` (a mapping array) found at path `at`.
 pub(super) fn check_list(parent: &Value, list: &str, at: &str, out: &mut Vec<Diagnostic>) {
+    let entries = array(parent, list);
+    if entries.is_empty() {
+        return;
+    }
     let base = path::key(at, list);
     let mut seen: Vec<(usize, Range, Range)> = Vec::new();
-    for (i, m) in array(parent, list).iter().enumerate() {
+    for (i, m) in entries.iter().enumerate() {
         let here = path::index(&base, i);
         let (Some(c), Some(h), Some(n)) = (int(m, "containerID"), int(m, "hostID"), int(m, "size"))
         else {

@@ -12,7 +12,7 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
     for (i, m) in array(doc, "mounts").iter().enumerate() {
         let at = path::index("mounts", i);
         if let Some(dest) = string(m, "destination") {
-            destination(dest, &path::key(&at, "destination"), out);
+            destination(dest, || path::key(&at, "destination"), out);
         }
         match (
             m.get("uidMappings").is_some(),
@@ -68,18 +68,19 @@ fn options(m: &Value, at: &str, out: &mut Vec<Diagnostic>) {
 
 /// Destinations are container paths: after normalization they are absolute;
 /// `..` may not climb above `/` (a hostile `../../etc` would land on the host).
-pub(super) fn destination(dest: &str, at: &str, out: &mut Vec<Diagnostic>) {
+/// `at` names the field, built only for a finding.
+pub(super) fn destination(dest: &str, at: impl Fn() -> String, out: &mut Vec<Diagnostic>) {
     if dest.is_empty() {
-        out.push(Diagnostic::error(at, "must not be empty"));
+        out.push(Diagnostic::error(at(), "must not be empty"));
         return;
     }
     match lexical_depth(dest) {
         Err(()) => out.push(Diagnostic::error(
-            at,
+            at(),
             format!("destination `{dest}` escapes the container root through `..`"),
         )),
         Ok(true) => out.push(Diagnostic::warning(
-            at,
+            at(),
             format!("destination `{dest}` contains `..`; it is resolved inside the container root"),
         )),
         Ok(false) => {}
@@ -144,7 +145,7 @@ mod tests {
     fn hostile_destinations_rejected() {
         for d in ["/../../etc", "/a/../../etc", "../x", "/.."] {
             let mut out = Vec::new();
-            destination(d, "mounts[3].destination", &mut out);
+            destination(d, || "mounts[3].destination".into(), &mut out);
             assert_eq!(out.len(), 1, "{d}");
             assert_eq!(out[0].severity, crate::bundle::Severity::Error, "{d}");
             assert!(out[0].message.contains("escapes"), "{d}");
@@ -154,9 +155,9 @@ mod tests {
     #[test]
     fn harmless_destinations() {
         let mut out = Vec::new();
-        destination("/a/./b//c", "x", &mut out);
+        destination("/a/./b//c", || "x".into(), &mut out);
         assert!(out.is_empty());
-        destination("/a/../b", "x", &mut out);
+        destination("/a/../b", || "x".into(), &mut out);
         assert_eq!(out[0].severity, crate::bundle::Severity::Warning);
     }
 

@@ -10,26 +10,30 @@ use crate::bundle::{path, Diagnostic, Platform};
 
 pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
     for (i, m) in array(doc, "mounts").iter().enumerate() {
-        let at = path::index("mounts", i);
+        // The mount's path, built only for a finding.
+        let at = || path::index("mounts", i);
         if let Some(dest) = string(m, "destination") {
-            destination(dest, || path::key(&at, "destination"), out);
+            destination(dest, || path::key(&at(), "destination"), out);
         }
-        match (
+        let (uids, gids) = (
             m.get("uidMappings").is_some(),
             m.get("gidMappings").is_some(),
-        ) {
+        );
+        match (uids, gids) {
             (true, false) => out.push(Diagnostic::error(
-                path::key(&at, "gidMappings"),
+                path::key(&at(), "gidMappings"),
                 "missing: an id-mapped mount needs both `uidMappings` and `gidMappings`",
             )),
             (false, true) => out.push(Diagnostic::error(
-                path::key(&at, "uidMappings"),
+                path::key(&at(), "uidMappings"),
                 "missing: an id-mapped mount needs both `uidMappings` and `gidMappings`",
             )),
             _ => {}
         }
-        for list in ["uidMappings", "gidMappings"] {
-            idmap::check_list(m, list, &at, out);
+        if uids || gids {
+            for list in ["uidMappings", "gidMappings"] {
+                idmap::check_list(m, list, &at(), out);
+            }
         }
         if platform == Platform::Linux {
             options(m, &at, out);
@@ -42,7 +46,7 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
 
 /// Option words `create` would refuse, and words a bind mount would ignore
 /// (a bind mount keeps its source's file-system flags and takes no data).
-fn options(m: &Value, at: &str, out: &mut Vec<Diagnostic>) {
+fn options(m: &Value, at: &dyn Fn() -> String, out: &mut Vec<Diagnostic>) {
     let words: Vec<&str> = array(m, "options")
         .iter()
         .filter_map(Value::as_str)
@@ -50,7 +54,7 @@ fn options(m: &Value, at: &str, out: &mut Vec<Diagnostic>) {
     let bind =
         string(m, "type") == Some("bind") || words.iter().any(|w| kind(w) == Some(Kind::Bind));
     for (j, w) in words.iter().enumerate() {
-        let here = || path::index(&path::key(at, "options"), j);
+        let here = || path::index(&path::key(&at(), "options"), j);
         match kind(w) {
             Some(Kind::Refused(why)) => out.push(Diagnostic::error(here(), format!("`{w}`: {why}"))),
             Some(Kind::Superblock) if bind => out.push(Diagnostic::warning(

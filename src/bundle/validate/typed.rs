@@ -87,7 +87,12 @@ fn single(k: &str, v: &Value) -> Map<String, Value> {
     m
 }
 
+/// Parsed plainly first: tracking the path costs a third of the parse and
+/// is only needed to report a failure, so it is done again for that.
 fn typed<T: DeserializeOwned>(v: &Value, prefix: &str) -> Result<T, Diagnostic> {
+    if let Ok(t) = T::deserialize(v) {
+        return Ok(t);
+    }
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let at = path::from_serde(prefix, e.path());
         Diagnostic::error(at, e.into_inner().to_string())

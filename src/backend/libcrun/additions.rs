@@ -46,16 +46,18 @@ impl Additions {
         })
     }
 
-    /// The config text handed to libcrun.
+    /// The config text handed to libcrun (written straight into a buffer:
+    /// `Display` would pass every piece through the formatter).
     pub fn libcrun_config(&self, config: &Value) -> String {
+        let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
         if self.rdt.is_none() {
-            return config.to_string();
+            return text(config);
         }
         let mut c = config.clone();
         if let Some(linux) = c.get_mut("linux").and_then(Value::as_object_mut) {
             linux.remove("intelRdt");
         }
-        c.to_string()
+        text(&c)
     }
 
     /// Run `create` (a libcrun create or run call) with the additions in place.

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Side-by-side benchmark of OCI runtimes, driven by scripts/bench.
 
-Every workload runs once per runtime per round, in an order that rotates
-every round (the kernel finishes part of a container's teardown after the
-runtime exits and slows whichever runtime comes next). Times are wall-clock
+Every workload runs once per runtime per round, in an order shuffled every
+round (the kernel finishes part of a container's teardown after the runtime
+exits and slows whichever runtime comes next; see `rotations`). Times are wall-clock
 from spawn to reaped exit (posix_spawn + wait4, no shell in between); peak
 RSS is wait4's ru_maxrss, which covers both images of a process that
 re-executes itself and the children it waited for. Reported: the median
@@ -15,6 +15,7 @@ Benchmarks only: nothing here passes or fails on a time.
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import sys
@@ -407,8 +408,15 @@ class Bundles:
 
 
 def rotations(items, i):
-    k = i % len(items)
-    return items[k:] + items[:k]
+    """The runtimes' order for round `i`: shuffled, with a fixed seed. A plain
+    rotation always puts the same runtime after the same one, and what ran
+    just before matters on cgroup v1: the first migration into a cgroup
+    waits for an RCU grace period (15-25 ms here) unless another migration
+    happened shortly before, so a runtime that always follows slow runc
+    would always pay it."""
+    order = list(items)
+    random.Random(i).shuffle(order)
+    return order
 
 
 def main_rounds(rts, b, wls, rounds, rss_rounds):
@@ -552,6 +560,7 @@ def main():
     ap.add_argument("--scale", default="1,100,250,500")
     ap.add_argument("--scale-rounds", type=int, default=10)
     ap.add_argument("--only", help="comma-separated workload name prefixes")
+    ap.add_argument("--samples", help="also write every sample (ns, KiB) as JSON to this file")
     ap.add_argument("--bundles-only", action="store_true",
                     help="write the bundles into --work and stop (scripts/hot-functions)")
     args = ap.parse_args()
@@ -579,6 +588,10 @@ def main():
         sc = scale(rts, b, steps, args.scale_rounds) if steps else {}
     finally:
         cleanup(rts)
+    if args.samples:
+        with open(args.samples, "w") as f:
+            json.dump({"times": times, "rss": rss,
+                       "scale": {f"{op} {n}": v for (op, n), v in sc.items()}}, f)
     report(args, rts, b, times, rss, sc)
 
 

@@ -208,6 +208,8 @@ sc_oom() {
 sc_features() {
     local out
     out=$(run "$RTB" features)
+    if printf '%s' "$out" | jq -e . > /dev/null 2>&1; then ok "features prints a JSON document"
+    else bad "features prints a JSON document" "$(printf '%s\n' "$out" | head -3)"; fi
     expect "features: linux.cgroup.v2" true "$(printf '%s' "$out" | jq -r .linux.cgroup.v2 2>&1)"
     expect "features: linux.cgroup.systemd" true "$(printf '%s' "$out" | jq -r .linux.cgroup.systemd 2>&1)"
     expect "features: linux.cgroup.systemdUser" true "$(printf '%s' "$out" | jq -r .linux.cgroup.systemdUser 2>&1)"

@@ -55,8 +55,19 @@ vm_chroot() { # ROOT SCRIPT
             DEBIAN_FRONTEND=noninteractive /bin/sh -ec "$2"' sh "$1" "$2"
 }
 
+# Removes a build tree; debootstrap may have left /proc, /sys or /dev
+# (bind) mounts in it when it failed, and rm must never cross into them.
+vm_remove_tree() { # DIR
+    local abs
+    [ -e "$1" ] || return 0
+    abs=$(realpath "$1")
+    grep -o " $abs/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+    rm -rf --one-file-system "$abs"
+}
+
+# Callers hold target/vm/SUITE.lock (scripts/e2e-vm), so one build per suite runs.
 vm_image() { # SUITE -> prints the image directory; progress on stderr
-    local suite=$1 key dir mirror work root log t0
+    local suite=$1 key dir mirror work root log t0 old
     key=$(vm_image_key "$suite")
     dir=target/vm/$suite-$key
     if [ -f "$dir/root.img" ] && [ -f "$dir/versions" ]; then
@@ -66,6 +77,7 @@ vm_image() { # SUITE -> prints the image directory; progress on stderr
     mirror=$(debian_mirror)
     [ -n "$mirror" ] || { echo "e2e-vm: no Debian archive in this machine's apt sources" >&2; return 1; }
     mkdir -p target/vm
+    for old in "target/vm/build-$suite".*; do vm_remove_tree "$old"; done
     work=$(mktemp -d "target/vm/build-$suite.XXXXXX")
     root=$work/root
     log=$work/build.log
@@ -74,12 +86,12 @@ vm_image() { # SUITE -> prints the image directory; progress on stderr
     if ! vm_image_build "$suite" "$mirror" "$work" > "$log" 2>&1; then
         echo "e2e-vm: building the $suite image failed; the end of $log:" >&2
         tail -25 "$log" >&2
-        rm -rf "$root"
+        vm_remove_tree "$root"
         return 1
     fi
-    rm -rf "$root"
+    vm_remove_tree "$root"
     # Older images of this suite (other keys) are stale now.
-    rm -rf "target/vm/$suite-"*
+    for old in "target/vm/$suite-"*; do [ -d "$old" ] && rm -rf "$old"; done
     mv "$work" "$dir"
     echo "e2e-vm: $suite image built in $((SECONDS - t0)) s" >&2
     echo "$dir"
@@ -118,9 +130,8 @@ vm_image_build() { # SUITE MIRROR WORK (output is the build log)
     [ -n "$kver" ] || { echo "no kernel installed in $root"; return 1; }
     cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz" || return 1
     cp "$root/boot/initrd.img-$kver" "$work/initrd.img" || return 1
-    vm_chroot "$root" 'dpkg-query -W -f "\${Package} \${Version}\n" podman conmon containerd runc crun systemd apparmor' \
-        > "$work/versions" || return 1
-    echo "kernel $kver" >> "$work/versions"
+    vm_chroot "$root" "dpkg-query -W -f '\${Package} \${Version}\n' podman conmon containerd runc crun systemd apparmor \
+        linux-image-$kver" > "$work/versions" || return 1
 
     truncate -s "$vm_image_size" "$work/root.img" || return 1
     mkfs.ext4 -q -L stockade-vm -d "$root" "$work/root.img"

@@ -216,6 +216,100 @@ sc_features() {
     expect "features: linux.apparmor.enabled" true "$(printf '%s' "$out" | jq -r .linux.apparmor.enabled 2>&1)"
 }
 
+# --- the runc behaviour real clients rely on, on a pure cgroup v2 host with
+# AppArmor: exec flags, kill --all on a stopped PID-namespace joiner, mount
+# options seen in mountinfo, and no host mounts left by a container without a
+# mount namespace of its own ---------------------------------------------------
+aa_profile=stockade-e2e
+aa_setup() {
+    [ -e /sys/kernel/security/apparmor/profiles ] || return 1
+    grep -q "^$aa_profile " /sys/kernel/security/apparmor/profiles && return 0
+    printf 'profile %s flags=(attach_disconnected,mediate_deleted) {\n  file,\n  capability,\n  network,\n  signal,\n  ptrace,\n  unix,\n}\n' \
+        "$aa_profile" > "$work/aa-profile"
+    apparmor_parser -r "$work/aa-profile" > /dev/null 2>&1
+}
+
+sc_exec_flags() {
+    local id=vm-exec-$RT b=$work/b-vm-exec-$RT cg out
+    bundle "$b" "$id" '.process.terminal = false | .process.noNewPrivileges = false
+        | .process.args = ["sleep", "1000"] | .linux.cgroupsPath = "/e2e-exec/" + $id' || return
+    check "run --detach" "$RTB" run --detach --bundle "$b" "$id" || { "$RTB" delete --force "$id" > /dev/null 2>&1; return; }
+    cg=$(cgroup_of "$("$RTB" state "$id" 2>/dev/null | jq -r .pid)")
+    if aa_setup; then
+        out=$(run "$RTB" exec --apparmor "$aa_profile" "$id" cat /proc/self/attr/current)
+        expect "exec --apparmor: the process runs under the profile" "$aa_profile (enforce)" "$out"
+    else
+        bad "exec --apparmor: AppArmor is enabled in the guest" "$(ls /sys/kernel/security 2>&1)"
+    fi
+    out=$(run "$RTB" exec --additional-gids 10 --additional-gids 20 "$id" id -G)
+    expect_in "exec --additional-gids 10 --additional-gids 20" "10 20" "$out"
+    expect "exec --no-new-privs" "NoNewPrivs:	1" "$(run "$RTB" exec --no-new-privs "$id" grep NoNewPrivs /proc/self/status)"
+    mkdir -p "/sys/fs/cgroup$cg/sub"
+    # Seen from the host: inside, the container's cgroup namespace shows `/sub`.
+    local arg
+    for arg in sub memory,pids:sub; do
+        rm -f "$work/exec.pid"
+        run "$RTB" exec --detach --pid-file "$work/exec.pid" --cgroup "$arg" "$id" sleep 30 > /dev/null
+        expect "exec --cgroup $arg: the process is in the container's sub-cgroup" "$cg/sub" \
+            "$(cgroup_of "$(cat "$work/exec.pid" 2>/dev/null)")"
+    done
+    check "pause" "$RTB" pause "$id"
+    out=$(run "$RTB" exec "$id" true)
+    expect_in "exec into a paused container is refused without --ignore-paused" "paused" "$out"
+    timeout 60 "$RTB" exec --ignore-paused "$id" sh -c 'exit 4' < /dev/null > /dev/null 2>&1 &
+    local ex=$!
+    sleep 1
+    check "resume" "$RTB" resume "$id"
+    wait "$ex"
+    expect "exec --ignore-paused runs once the container resumes (exit 4)" 4 "$?"
+    "$RTB" delete --force "$id" > /dev/null 2>&1
+    rmdir "/sys/fs/cgroup$cg/sub" "/sys/fs/cgroup$cg" /sys/fs/cgroup/e2e-exec 2> /dev/null
+}
+
+sc_kill_all_joiner() {
+    local owner=vm-own-$RT joiner=vm-join-$RT b=$work/b-vm-own-$RT opid cg
+    bundle "$b" "$owner" '.process.terminal = false | .process.args = ["sleep", "1000"]
+        | .linux.cgroupsPath = "/e2e-kill/" + $id' || return
+    check "run --detach (PID namespace owner)" "$RTB" run --detach --bundle "$b" "$owner" || return
+    opid=$("$RTB" state "$owner" | jq -r .pid)
+    bundle "$b" "$joiner" '.process.terminal = false | .process.args = ["sh", "-c", "sleep 1000 & exit 0"]
+        | .linux.cgroupsPath = "/e2e-kill/" + $id
+        | .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' --arg ns "/proc/$opid/ns/pid" || return
+    check "run --detach (joiner: sleep 1000 & exit)" "$RTB" run --detach --bundle "$b" "$joiner"
+    if wait_stopped "$joiner"; then ok "the joiner's init exits: stopped"; else bad "the joiner's init exits: stopped"; fi
+    check "kill --all on the stopped joiner" "$RTB" kill --all "$joiner" KILL
+    wait_for 10 sh -c "[ -z \"\$(cat /sys/fs/cgroup/e2e-kill/$joiner/cgroup.procs 2>/dev/null)\" ]"
+    expect "nothing left in the joiner's cgroup" "" "$(cat "/sys/fs/cgroup/e2e-kill/$joiner/cgroup.procs" 2>/dev/null)"
+    "$RTB" delete --force "$joiner" > /dev/null 2>&1
+    "$RTB" delete --force "$owner" > /dev/null 2>&1
+    rmdir /sys/fs/cgroup/e2e-kill 2> /dev/null
+}
+
+sc_mounts() {
+    local id=vm-mnt-$RT b=$work/b-vm-mnt-$RT out
+    mkdir -p "$work/msrc-$RT/sub"
+    mountpoint -q "$work/msrc-$RT/sub" || mount -t tmpfs tmpfs "$work/msrc-$RT/sub"
+    bundle "$b" "$id" '.process.terminal = false
+        | .process.args = ["sh", "-c", "grep \" /opt/\" /proc/self/mountinfo | cut -d\" \" -f5,6"]
+        | .mounts += [
+            {destination: "/opt/t", type: "tmpfs", source: "tmpfs", options: ["nosymfollow", "ro", "rw"]},
+            {destination: "/opt/r", type: "bind", source: $src, options: ["rbind", "rnoatime", "rro"]}]' \
+        --arg src "$work/msrc-$RT" || return
+    out=$(run "$RTB" run --bundle "$b" "$id")
+    expect_in "nosymfollow is applied, and rw after ro clears it (mountinfo)" "/opt/t rw,relatime,nosymfollow" "$out"
+    expect_in "rnoatime + rro reach the submount (mountinfo)" "/opt/r/sub ro,noatime" "$out"
+    "$RTB" delete --force "$id" > /dev/null 2>&1
+    umount "$work/msrc-$RT/sub" 2> /dev/null
+
+    id=vm-nomnt-$RT
+    bundle "$b" "$id" '.process.terminal = false | .process.args = ["sleep", "1000"]
+        | .linux.namespaces |= map(select(.type != "mount"))' || return
+    check "run --detach without a mount namespace" "$RTB" run --detach --bundle "$b" "$id"
+    check "delete --force" "$RTB" delete --force "$id"
+    expect "no mounts left under the rootfs in the host's namespace" "" "$(grep -c " $b/rootfs/" /proc/self/mountinfo | grep -v '^0$')"
+    grep -o " $b/rootfs/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m"; done
+}
+
 # --- podman (rootful): the runtime by name; stockade is registered by the
 # package's containers.conf drop-in, crun is podman's own default -----------------
 p() { timeout 300 podman --runtime "$RT" "$@" < /dev/null 2>&1; }
@@ -473,6 +567,9 @@ scenario features sc_features
 scenario direct-cgroupfs sc_direct_cgroupfs
 scenario direct-systemd sc_direct_systemd
 scenario oom sc_oom
+scenario exec-flags sc_exec_flags
+scenario kill-all-joiner sc_kill_all_joiner
+scenario mount-options sc_mounts
 scenario podman-systemd sc_podman_systemd
 scenario podman-cgroupfs sc_podman_cgroupfs
 scenario podman-rootless sc_podman_rootless

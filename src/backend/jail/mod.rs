@@ -5,10 +5,12 @@
 //! layer (`apply`, `sys`; FreeBSD only) carries a plan out with jail_set(2),
 //! nmount(2) and friends. `sys` holds every `unsafe` block of the backend.
 
+pub mod confine;
 pub mod encode;
 pub mod fsprep;
 pub mod hookrun;
 mod hooks;
+pub mod hostcheck;
 mod input;
 mod mounts;
 mod naming;

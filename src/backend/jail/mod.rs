@@ -18,10 +18,15 @@ mod params;
 pub mod plan;
 pub mod process;
 pub mod resolve;
+pub mod spec;
 pub mod state;
 
 #[cfg(target_os = "freebsd")]
 mod apply;
+#[cfg(target_os = "freebsd")]
+mod console;
+#[cfg(target_os = "freebsd")]
+pub mod hostfacts;
 #[cfg(target_os = "freebsd")]
 pub mod runtime;
 #[cfg(target_os = "freebsd")]

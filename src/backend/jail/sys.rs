@@ -1,6 +1,6 @@
 //! Every system call of the jail backend that needs `unsafe`, each wrapped
-//! in a small safe function. FreeBSD only; type-checked from Linux with
-//! `scripts/freebsd-check`, never run here.
+//! in a small safe function. FreeBSD only: built by `scripts/freebsd-build`
+//! and exercised on a FreeBSD host by `scripts/e2e-freebsd`.
 
 use std::ffi::{CStr, CString};
 use std::io;
@@ -272,6 +272,8 @@ pub struct ChildSpec {
     pub no_new_privileges: bool,
     /// First descriptor closed before exec (3 + preserve_fds).
     pub close_from: c_int,
+    /// The pty's terminal side: made the controlling terminal and stdio.
+    pub tty: Option<RawFd>,
 }
 
 /// fork(2); the child sets itself up per `spec` and execs, never returning.
@@ -309,6 +311,22 @@ fn die(what: &[u8]) -> ! {
 fn child(spec: &ChildSpec, argv: &[*const libc::c_char], envp: &[*const libc::c_char]) -> ! {
     // SAFETY: setsid has no memory arguments.
     unsafe { libc::setsid() };
+    if let Some(t) = spec.tty {
+        // SAFETY: integer-only ioctl and dup2 calls on a descriptor the parent opened for us.
+        let ok = unsafe {
+            libc::ioctl(t, libc::TIOCSCTTY, 0) == 0
+                && libc::dup2(t, 0) == 0
+                && libc::dup2(t, 1) == 1
+                && libc::dup2(t, 2) == 2
+        };
+        if !ok {
+            die(b"stockade: cannot set up the terminal\n");
+        }
+        if t > 2 {
+            // SAFETY: closes our extra copy of the terminal descriptor.
+            unsafe { libc::close(t) };
+        }
+    }
     if let Some(fd) = spec.wait_fd {
         let mut b = 0u8;
         // SAFETY: reads one byte into a local.
@@ -403,4 +421,149 @@ pub fn kill_all_in_jail(jid: i32, sig: i32) -> io::Result<()> {
             ))),
         },
     }
+}
+
+/// A new pseudo-terminal: (controller side, terminal side, terminal path).
+/// Both descriptors are close-on-exec.
+pub fn open_pty() -> io::Result<(OwnedFd, OwnedFd, String)> {
+    // SAFETY: posix_openpt takes flags only; the descriptor is owned right away.
+    let m = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    if m < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: m is a fresh descriptor nobody else owns.
+    let master = unsafe { OwnedFd::from_raw_fd(m) };
+    // SAFETY: grantpt/unlockpt take the descriptor only.
+    if unsafe { libc::grantpt(m) } != 0 || unsafe { libc::unlockpt(m) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: ptsname returns a pointer to a static buffer (or NULL), copied at once; the runtime is single-threaded.
+    let name = unsafe {
+        let p = libc::ptsname(m);
+        if p.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    };
+    let cname = c(&name)?;
+    // SAFETY: cname is a valid path; the descriptor is owned right away.
+    let s = unsafe {
+        libc::open(
+            cname.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    if s < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: s is a fresh descriptor nobody else owns.
+    Ok((master, unsafe { OwnedFd::from_raw_fd(s) }, name))
+}
+
+/// Set a terminal's size (rows, columns).
+pub fn set_winsize(fd: &OwnedFd, rows: u16, cols: u16) -> io::Result<()> {
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one struct winsize, which `ws` is.
+    if unsafe {
+        libc::ioctl(
+            fd.as_raw_fd(),
+            libc::TIOCSWINSZ,
+            &ws as *const libc::winsize,
+        )
+    } != 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Hand `fd` to the client listening on the unix socket `path` (the
+/// `--console-socket` protocol of runc: one message, the descriptor as
+/// SCM_RIGHTS, the terminal's path as data).
+pub fn send_fd(path: &Path, fd: &OwnedFd, name: &str) -> io::Result<()> {
+    let sock = std::os::unix::net::UnixStream::connect(path)?;
+    let data = name.as_bytes();
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<c_int>() as u32) } as usize;
+    let mut cbuf = vec![0u64; space.div_ceil(8)];
+    // SAFETY: msghdr is a plain C struct for which all-zero bytes are valid.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: msg_control points at `space` zeroed bytes, room for one header and one int.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<c_int>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<c_int>(), fd.as_raw_fd());
+    }
+    // SAFETY: msg and everything it points to live across the call.
+    if unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The pids of every process in jail `jid` (sysctl kern.proc.proc).
+pub fn jail_pids(jid: i32) -> io::Result<Vec<i32>> {
+    let mib = [libc::CTL_KERN, libc::KERN_PROC, libc::KERN_PROC_PROC];
+    let size = std::mem::size_of::<libc::kinfo_proc>();
+    for _ in 0..8 {
+        let mut len: libc::size_t = 0;
+        // SAFETY: a NULL buffer asks only for the needed length, written to `len`.
+        if unsafe { libc::sysctl(mib.as_ptr(), 3, ptr::null_mut(), &mut len, ptr::null(), 0) } != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let cap = len / size + 16;
+        let mut buf: Vec<libc::kinfo_proc> = Vec::with_capacity(cap);
+        let mut got = cap * size;
+        // SAFETY: buf has room for `got` bytes; the kernel writes at most that and reports the length.
+        let r = unsafe {
+            libc::sysctl(
+                mib.as_ptr(),
+                3,
+                buf.as_mut_ptr().cast(),
+                &mut got,
+                ptr::null(),
+                0,
+            )
+        };
+        if r != 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::ENOMEM) {
+                continue;
+            }
+            return Err(e);
+        }
+        let n = got / size;
+        // SAFETY: the kernel filled `n` whole records.
+        unsafe { buf.set_len(n) };
+        if let Some(k) = buf.first() {
+            if k.ki_structsize as usize != size {
+                return Err(io::Error::other(format!(
+                    "kern.proc records are {} bytes, expected {size}",
+                    k.ki_structsize
+                )));
+            }
+        }
+        return Ok(buf
+            .iter()
+            .filter(|k| k.ki_jid == jid)
+            .map(|k| k.ki_pid)
+            .collect());
+    }
+    Err(io::Error::other("the process table kept growing"))
 }

@@ -49,7 +49,7 @@ impl JailRuntime {
         };
         let plan = plan_with(bundle, id, &ctx).map_err(|errs| {
             let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
-            anyhow!("cannot create `{id}`:\n  {}", lines.join("\n  "))
+            anyhow!("{}", lines.join("; "))
         })?;
         let process = plan
             .process

@@ -139,7 +139,10 @@ impl Runtime {
     }
 
     pub fn update(&self, _id: &str, _resources_json: &str) -> Result<()> {
-        Err(unsupported("update"))
+        Err(Error::Other(
+            "`update` is not supported by the FreeBSD jail backend yet (limits would map to rctl(8))"
+                .into(),
+        ))
     }
 
     pub fn pids(&self, id: &str) -> Result<Vec<i32>> {

@@ -309,8 +309,12 @@ fn die(what: &[u8]) -> ! {
 }
 
 fn child(spec: &ChildSpec, argv: &[*const libc::c_char], envp: &[*const libc::c_char]) -> ! {
-    // SAFETY: setsid has no memory arguments.
-    unsafe { libc::setsid() };
+    // SAFETY: setsid has no memory arguments; the SIGPIPE disposition stockade
+    // set to "ignore" would otherwise survive execve into the workload.
+    unsafe {
+        libc::setsid();
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if let Some(t) = spec.tty {
         // SAFETY: integer-only ioctl and dup2 calls on a descriptor the parent opened for us.
         let ok = unsafe {

@@ -56,7 +56,8 @@ impl JailRuntime {
             .clone()
             .ok_or_else(|| anyhow!("`{id}`: config has no `process`"))?;
         check_terminal(&process, opts.console_socket.as_deref())?;
-        check_host(&plan)?;
+        let mut plan = plan;
+        check_host(&mut plan)?;
         let store = self.store();
         store.create_dir(id).map_err(|e| anyhow!(e))?;
         let mut st = State {
@@ -336,12 +337,17 @@ impl JailRuntime {
 
 /// Refuse, before anything is created, what this host cannot give the jail:
 /// jail parameters its kernel lacks, devfs rulesets it has not loaded.
-fn check_host(plan: &JailPlan) -> Result<()> {
+/// Defaults the planner chose that the kernel lacks are dropped (warned).
+fn check_host(plan: &mut JailPlan) -> Result<()> {
     let facts = hostfacts::gather(plan)?;
-    let mut problems: Vec<String> = super::hostcheck::check_params(&plan.params, &facts.params)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let found = super::hostcheck::fit_params(&mut plan.params, &facts.params);
+    let (errors, warnings): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|d| d.severity == crate::bundle::Severity::Error);
+    for w in warnings {
+        tracing::warn!("container `{}`: {w}", plan.id);
+    }
+    let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
     problems.extend(super::hostcheck::check_rulesets(
         &plan.mounts,
         &facts.devfs_rulesets,
@@ -584,10 +590,12 @@ fn raise_children_max(parent: &str) -> Result<()> {
         super::params::JailParam {
             name: "name".into(),
             value: super::params::ParamValue::String(parent.into()),
+            implicit: false,
         },
         super::params::JailParam {
             name: "children.max".into(),
             value: super::params::ParamValue::Int(cur + 1),
+            implicit: false,
         },
     ];
     let enc = encode::encode_all(&params).map_err(|e| anyhow!(e))?;

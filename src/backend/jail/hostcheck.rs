@@ -92,10 +92,27 @@ pub fn field_of(param: &str) -> String {
     }
 }
 
-/// Every parameter of the plan the host does not describe, as errors.
-pub fn check_params(params: &[JailParam], known: &BTreeSet<String>) -> Vec<Diagnostic> {
+/// Fit the plan's parameters to the host: one the config asked for and the
+/// kernel does not describe is an error at its field; a default the planner
+/// added itself (`implicit`: sysv* `new`, host networking's ip4/ip6
+/// `inherit`) is removed with a warning (no SYSV IPC or no INET6 in this
+/// kernel means there is nothing to share).
+pub fn fit_params(params: &mut Vec<JailParam>, known: &BTreeSet<String>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for p in params {
+    params.retain(|p| {
+        let keep = !p.implicit || described_as(&p.name, known).is_some();
+        if !keep {
+            out.push(Diagnostic::warning(
+                field_of(&p.name),
+                format!(
+                    "this kernel has no jail parameter `{}`; the default is not sent",
+                    p.name
+                ),
+            ));
+        }
+        keep
+    });
+    for p in params.iter() {
         if described_as(&p.name, known).is_some() {
             continue;
         }
@@ -163,7 +180,43 @@ mod tests {
         JailParam {
             name: name.into(),
             value: ParamValue::Flag,
+            implicit: false,
         }
+    }
+
+    fn check_params(params: &[JailParam], known: &BTreeSet<String>) -> Vec<Diagnostic> {
+        fit_params(&mut params.to_vec(), known)
+    }
+
+    #[test]
+    fn defaults_the_kernel_lacks_are_dropped_with_a_warning() {
+        use crate::bundle::freebsd::SharingMode;
+        let implicit = |name: &str, m| JailParam {
+            name: name.into(),
+            value: ParamValue::Jailsys(m),
+            implicit: true,
+        };
+        // A kernel without INET6 and without SYSV message queues.
+        let k = known(&["ip4", "sysvsem"]);
+        let mut params = vec![
+            implicit("ip4", SharingMode::Inherit),
+            implicit("ip6", SharingMode::Inherit),
+            implicit("sysvmsg", SharingMode::New),
+            implicit("sysvsem", SharingMode::New),
+        ];
+        let d = fit_params(&mut params, &k);
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["ip4", "sysvsem"]);
+        assert_eq!(d.len(), 2);
+        assert!(d.iter().all(|x| x.severity == Severity::Warning), "{d:?}");
+        // Asked for explicitly: refused.
+        let mut asked = vec![JailParam {
+            implicit: false,
+            ..implicit("ip6", SharingMode::New)
+        }];
+        let d = fit_params(&mut asked, &k);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert_eq!(d[0].path, "freebsd.jail.ip6");
     }
 
     #[test]

@@ -188,13 +188,19 @@ impl JailRuntime {
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
         let st = self.store().load(id).map_err(|e| anyhow!(e))?;
         let status = current_status(&st);
-        if !matches!(status, Status::Created | Status::Running) {
-            bail!("container `{id}` is {}; nothing to signal", status.name());
-        }
         if all {
+            // Every process of the container: the init (outside the jail
+            // until `start`) and whatever runs in the jail, which may outlive
+            // the init (detached exec processes).
             let jid = st.jid.ok_or_else(|| anyhow!("`{id}`: state has no jid"))?;
+            if let (Some(pid), Status::Created | Status::Running) = (st.pid, status) {
+                let _ = sys::kill(pid, signal);
+            }
             return sys::kill_all_in_jail(jid, signal)
                 .with_context(|| format!("kill --all `{id}`"));
+        }
+        if !matches!(status, Status::Created | Status::Running) {
+            bail!("container `{id}` is {}; nothing to signal", status.name());
         }
         let pid = st.pid.ok_or_else(|| anyhow!("`{id}`: state has no pid"))?;
         match sys::kill(pid, signal) {
@@ -320,12 +326,19 @@ impl JailRuntime {
     /// Host pids of every process in the container's jail.
     pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
         let st = self.store().load(id).map_err(|e| anyhow!(e))?;
-        match (current_status(&st), st.jid) {
-            (Status::Created | Status::Running, Some(jid)) => {
-                sys::jail_pids(jid).with_context(|| format!("listing the processes of `{id}`"))
+        let Some(jid) = st.jid else {
+            return Ok(vec![]);
+        };
+        // The jail's processes (they may outlive the init), plus the init
+        // while it still waits outside the jail for `start`.
+        let mut pids =
+            sys::jail_pids(jid).with_context(|| format!("listing the processes of `{id}`"))?;
+        if let (Some(pid), Status::Created | Status::Running) = (st.pid, current_status(&st)) {
+            if !pids.contains(&pid) {
+                pids.insert(0, pid);
             }
-            _ => Ok(vec![]),
         }
+        Ok(pids)
     }
 
     /// The config's `process` object, the base of `exec ID CMD...`.

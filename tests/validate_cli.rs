@@ -102,30 +102,3 @@ fn linux_section_rejected_for_freebsd_and_freebsd_for_linux() {
         );
     }
 }
-
-/// `spec --platform freebsd` works on any OS, and what it writes is a
-/// FreeBSD bundle that validates and plans (read-only root, devfs ruleset 4).
-#[test]
-fn spec_platform_freebsd_writes_a_bundle_that_validates() {
-    let d = tempfile::tempdir().unwrap();
-    fs::create_dir(d.path().join("rootfs")).unwrap();
-    let out = Command::new(BIN)
-        .args(["spec", "--platform", "freebsd", "--bundle"])
-        .arg(d.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let config: Value =
-        serde_json::from_slice(&fs::read(d.path().join("config.json")).unwrap()).unwrap();
-    assert!(config.get("freebsd").is_some() && config.get("linux").is_none());
-    let (code, v) = validate(d.path(), &["--platform", "freebsd", "--id", "c1"]);
-    assert_eq!(code, 0, "{v:#}");
-    assert_eq!(v["plan"]["rootfs"]["readonly"], true);
-    let rootless = Command::new(BIN)
-        .args(["spec", "--platform", "freebsd", "--rootless", "--bundle"])
-        .arg(d.path().join("rootfs"))
-        .output()
-        .unwrap();
-    assert_eq!(rootless.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&rootless.stderr).contains("rootless"));
-}

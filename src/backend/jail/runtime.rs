@@ -119,6 +119,15 @@ impl Runtime {
 
     pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
         self.require(id)?;
+        // Nothing here pauses a jail, so --ignore-paused has nothing to do;
+        // a sub-cgroup or a security-module label cannot be applied.
+        if !o.cgroup.is_empty() {
+            return Err(Error::Usage(format!(
+                "exec `{id}`: --cgroup: FreeBSD jails have no cgroups"
+            )));
+        }
+        crate::backend::exec_process::check_lsm(process, false, false)
+            .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?;
         let opts = JailExecOptions {
             pid_file: o.pid_file.clone(),
             console_socket: o.console_socket.clone(),

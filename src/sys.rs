@@ -241,6 +241,171 @@ pub unsafe fn args_from_main(
         .collect()
 }
 
+/// Pseudo-terminals and `--console-socket` (runc's protocol): used by the
+/// jail backend on FreeBSD, plain POSIX, so tested on Linux too.
+mod pty {
+    use std::ffi::{CStr, CString};
+    use std::io;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::path::Path;
+
+    use libc::{c_int, c_void};
+
+    /// A new pseudo-terminal: (controller side, terminal side, terminal path).
+    /// Both descriptors are close-on-exec.
+    pub fn open_pty() -> io::Result<(OwnedFd, OwnedFd, String)> {
+        // SAFETY: posix_openpt takes flags only; the descriptor is owned right away.
+        let m = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+        if m < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: m is a fresh descriptor nobody else owns.
+        let master = unsafe { OwnedFd::from_raw_fd(m) };
+        // SAFETY: grantpt/unlockpt take the descriptor only.
+        if unsafe { libc::grantpt(m) } != 0 || unsafe { libc::unlockpt(m) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: ptsname returns a pointer to a static buffer (or NULL), copied at once; the runtime is single-threaded.
+        let name = unsafe {
+            let p = libc::ptsname(m);
+            if p.is_null() {
+                return Err(io::Error::last_os_error());
+            }
+            CStr::from_ptr(p).to_string_lossy().into_owned()
+        };
+        let cname = CString::new(name.as_str())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pty name contains NUL"))?;
+        // SAFETY: cname is a valid path; the descriptor is owned right away.
+        let s = unsafe {
+            libc::open(
+                cname.as_ptr(),
+                libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+            )
+        };
+        if s < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: s is a fresh descriptor nobody else owns.
+        Ok((master, unsafe { OwnedFd::from_raw_fd(s) }, name))
+    }
+
+    /// Set a terminal's size (rows, columns).
+    pub fn set_winsize(fd: &OwnedFd, rows: u16, cols: u16) -> io::Result<()> {
+        let ws = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ reads one struct winsize, which `ws` is.
+        if unsafe {
+            libc::ioctl(
+                fd.as_raw_fd(),
+                libc::TIOCSWINSZ,
+                &ws as *const libc::winsize,
+            )
+        } != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Hand `fd` to the client listening on the unix socket `path` (the
+    /// `--console-socket` protocol of runc: one message, the descriptor as
+    /// SCM_RIGHTS, the terminal's path as data).
+    pub fn send_fd(path: &Path, fd: &OwnedFd, name: &str) -> io::Result<()> {
+        let sock = std::os::unix::net::UnixStream::connect(path)?;
+        let data = name.as_bytes();
+        let mut iov = libc::iovec {
+            iov_base: data.as_ptr() as *mut c_void,
+            iov_len: data.len(),
+        };
+        // SAFETY: CMSG_SPACE only computes a size.
+        let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<c_int>() as u32) } as usize;
+        let mut cbuf = vec![0u64; space.div_ceil(8)];
+        // SAFETY: msghdr is a plain C struct for which all-zero bytes are valid.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = space as _;
+        // SAFETY: msg_control points at `space` zeroed bytes, room for one header and one int.
+        unsafe {
+            let cmsg = libc::CMSG_FIRSTHDR(&msg);
+            (*cmsg).cmsg_level = libc::SOL_SOCKET;
+            (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+            (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<c_int>() as u32) as _;
+            std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<c_int>(), fd.as_raw_fd());
+        }
+        // SAFETY: msg and everything it points to live across the call.
+        if unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, 0) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use std::io::{Read, Write};
+        use std::os::unix::net::UnixListener;
+
+        /// The controller side arrives over the socket and talks to the
+        /// terminal side; the data carries the terminal's path.
+        #[test]
+        fn pty_is_handed_over_a_console_socket() {
+            let dir = tempfile::tempdir().unwrap();
+            let sock = dir.path().join("console.sock");
+            let listener = UnixListener::bind(&sock).unwrap();
+            let (controller, terminal, name) = open_pty().unwrap();
+            assert!(name.starts_with("/dev/pts/"), "{name}");
+            set_winsize(&controller, 30, 100).unwrap();
+            let client = std::thread::spawn(move || {
+                let (conn, _) = listener.accept().unwrap();
+                let mut data = [0u8; 64];
+                let mut iov = [std::io::IoSliceMut::new(&mut data)];
+                let mut space = nix::cmsg_space!(c_int);
+                let msg = nix::sys::socket::recvmsg::<()>(
+                    conn.as_raw_fd(),
+                    &mut iov,
+                    Some(&mut space),
+                    nix::sys::socket::MsgFlags::empty(),
+                )
+                .unwrap();
+                let fd = match msg.cmsgs().unwrap().next() {
+                    Some(nix::sys::socket::ControlMessageOwned::ScmRights(fds)) => fds[0],
+                    other => panic!("no descriptor: {other:?}"),
+                };
+                let n = msg.bytes;
+                // SAFETY: the descriptor was just received and is owned by nobody else.
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                (fd, String::from_utf8_lossy(&data[..n]).into_owned())
+            });
+            send_fd(&sock, &controller, &name).unwrap();
+            let (received, sent_name) = client.join().unwrap();
+            assert_eq!(sent_name, name);
+            drop(controller);
+            let mut t = std::fs::File::from(terminal);
+            t.write_all(b"hello\n").unwrap();
+            let mut c = std::fs::File::from(received);
+            let mut buf = [0u8; 16];
+            let n = c.read(&mut buf).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..n]).starts_with("hello"));
+            // SAFETY: winsize is a plain C struct for which all-zero bytes are valid.
+            let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+            // SAFETY: TIOCGWINSZ writes one struct winsize into `ws`.
+            assert_eq!(
+                unsafe { libc::ioctl(t.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) },
+                0
+            );
+            assert_eq!((ws.ws_row, ws.ws_col), (30, 100));
+        }
+    }
+}
+
+pub use pty::{open_pty, send_fd, set_winsize};
+
 #[cfg(test)]
 mod args_tests {
     use super::args_from_main;

@@ -12,18 +12,11 @@ use std::time::{Duration, Instant};
 
 use common::Env;
 
-fn running(env: &mut Env, name: &str) -> String {
-    let id = env.id(name);
-    env.create(&id).ok();
-    env.cmd(&["start", &id]).ok();
-    id
-}
-
 #[test]
 fn additional_gids_and_no_new_privs() {
     let mut env = Env::new(&["sleep", "100"]);
     env.edit(|c| c["process"]["noNewPrivileges"] = serde_json::json!(false));
-    let id = running(&mut env, "gids");
+    let id = env.running("gids");
     let out = env.cmd(&[
         "exec",
         "-g",
@@ -73,7 +66,7 @@ fn additional_gids_and_no_new_privs() {
 #[test]
 fn apparmor_and_process_label_applied_or_refused() {
     let mut env = Env::new(&["sleep", "100"]);
-    let id = running(&mut env, "lsm");
+    let id = env.running("lsm");
     let out = env.cmd(&[
         "exec",
         "--apparmor",
@@ -140,7 +133,7 @@ fn cgroup_dirs(pid: i64) -> Vec<PathBuf> {
 #[test]
 fn exec_into_a_sub_cgroup() {
     let mut env = Env::new(&["sleep", "100"]);
-    let id = running(&mut env, "subcg");
+    let id = env.running("subcg");
     let pid = env.state(&id)["pid"].as_i64().unwrap();
     let dirs = cgroup_dirs(pid);
     assert!(!dirs.is_empty());
@@ -207,7 +200,7 @@ fn exec_into_a_sub_cgroup() {
 fn paused_container_needs_ignore_paused() {
     let mut env = Env::new(&["sleep", "100"]);
     env.edit(|c| c["root"]["readonly"] = serde_json::json!(false));
-    let id = running(&mut env, "paused");
+    let id = env.running("paused");
     env.cmd(&["pause", &id]).ok();
     env.cmd(&["exec", &id, "true"])
         .fails_with(&["paused", "--ignore-paused", &id]);

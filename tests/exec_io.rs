@@ -13,17 +13,10 @@ use common::Env;
 use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
 use serde_json::json;
 
-fn running(env: &mut Env, name: &str) -> String {
-    let id = env.id(name);
-    env.create(&id).ok();
-    env.cmd(&["start", &id]).ok();
-    id
-}
-
 #[test]
 fn exec_command_output_status_env_cwd_user() {
     let mut env = Env::new(&["sleep", "100"]);
-    let id = running(&mut env, "exec");
+    let id = env.running("exec");
     let out = env.cmd(&["exec", &id, "sh", "-c", "echo in-container; exit 5"]);
     assert_eq!(out.code, 5, "{out:?}");
     assert_eq!(out.stdout, "in-container\n");
@@ -59,7 +52,7 @@ fn exec_command_output_status_env_cwd_user() {
 #[test]
 fn exec_process_file_detached_with_pid_file() {
     let mut env = Env::new(&["sleep", "100"]);
-    let id = running(&mut env, "execp");
+    let id = env.running("execp");
     let proc_json = env.dir.path().join("process.json");
     let marker = "/dev/shm/exec-detached-ran";
     fs::write(
@@ -106,7 +99,7 @@ fn exec_process_file_detached_with_pid_file() {
 #[test]
 fn exec_into_stopped_or_missing_container_fails() {
     let mut env = Env::new(&["true"]);
-    let id = running(&mut env, "execstop");
+    let id = env.running("execstop");
     env.wait_status(&id, "stopped");
     let out = env.cmd(&["exec", &id, "true"]);
     assert_eq!(out.code, 1, "{out:?}");

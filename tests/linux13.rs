@@ -302,6 +302,18 @@ fn read_state(dir: &Path, name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {text}"))
 }
 
+/// Waits until `pid` has executed `comm` (its startContainer hooks are done by then).
+fn wait_for_exec(pid: i64, comm: &str) {
+    for _ in 0..500 {
+        let now = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if now.trim_end() == comm {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("pid {pid} did not exec {comm} within 10 s");
+}
+
 #[test]
 fn every_hook_gets_the_state_on_stdin() {
     let mut env = Env::new(&["sleep", "100"]);
@@ -323,6 +335,9 @@ fn every_hook_gets_the_state_on_stdin() {
     env.create(&id).ok();
     let pid = env.state(&id)["pid"].as_i64().unwrap();
     env.cmd(&["start", &id]).ok();
+    // `start` returns once the container is released; its startContainer hook runs after
+    // that, before the workload's exec. Kill only once the workload runs, or the hook dies.
+    wait_for_exec(pid, "sleep");
     env.cmd(&["kill", &id, "KILL"]).ok();
     env.wait_status(&id, "stopped");
     env.cmd(&["delete", &id]).ok();

@@ -93,6 +93,17 @@ impl Bundle {
     }
 }
 
+/// Whether `linux.namespaces` of a document lists a namespace of type
+/// `kind` (a new one, or one joined by path).
+pub fn has_namespace(doc: &serde_json::Value, kind: &str) -> bool {
+    doc.pointer("/linux/namespaces")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|ns| {
+            ns.iter()
+                .any(|n| n.get("type").and_then(|t| t.as_str()) == Some(kind))
+        })
+}
+
 /// Load `<dir>/config.json` for `platform`: read, normalize, validate
 /// (including that `root.path` is a directory). Creates nothing.
 pub fn load(dir: &Path, platform: Platform) -> Result<Bundle, BundleError> {

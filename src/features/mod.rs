@@ -10,6 +10,7 @@
 //! container on this machine could not get. The rules are in `linux.rs`.
 
 pub mod cache;
+pub mod jail;
 #[cfg(target_os = "linux")]
 pub mod linux;
 
@@ -30,7 +31,18 @@ pub fn document() -> Result<Value> {
         let inputs = linux::Inputs::gather()?;
         Ok(linux::document(&inputs))
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(target_os = "freebsd")]
+    {
+        let facts = crate::backend::jail::hostfacts::gather_all()
+            .map_err(|e| crate::error::Error::Other(format!("features: {e:#}")))?;
+        Ok(common(
+            crate::bundle::known::HOOK_KINDS,
+            crate::backend::jail::recognised_mount_options(),
+            jail::annotations(&facts),
+            &[],
+        ))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
     {
         Ok(common(
             crate::bundle::known::HOOK_KINDS,

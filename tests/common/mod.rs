@@ -201,6 +201,14 @@ impl Env {
     pub fn create(&self, id: &str) -> Out {
         self.cmd(&["create", "--bundle", self.bundle_str(), id])
     }
+
+    /// Create and start a container from the bundle; its id.
+    pub fn running(&mut self, name: &str) -> String {
+        let id = self.id(name);
+        self.create(&id).ok();
+        self.cmd(&["start", &id]).ok();
+        id
+    }
 }
 
 trait SignalNumber {

@@ -1,8 +1,8 @@
 //! Carrying out a `JailPlan` on FreeBSD: the create/start split podman
 //! expects (create leaves a persistent jail and a process blocked on a
 //! FIFO; start releases it), state, kill, delete, exec. Decisions come from
-//! the plan; every `unsafe` call is in `sys`. Type-checked only (see
-//! docs/freebsd.md).
+//! the plan; every `unsafe` call is in `sys`. Run on FreeBSD by
+//! `scripts/e2e-freebsd` (see docs/freebsd.md).
 
 use std::ffi::CString;
 use std::os::fd::AsRawFd;
@@ -12,9 +12,10 @@ use std::process::Command;
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
-use super::plan::{plan_with, MountStep, PlanContext, ProcessPlan};
+use super::console::Console;
+use super::plan::{plan_with, JailPlan, MountStep, PlanContext, ProcessPlan};
 use super::state::{State, Status, Store};
-use super::{encode, fsprep, hookrun, sys, CreateOptions};
+use super::{encode, fsprep, hookrun, hostfacts, sys, CreateOptions};
 use crate::bundle::Bundle;
 
 /// The jail runtime, with its state under `root` (`--root`).
@@ -48,13 +49,15 @@ impl JailRuntime {
         };
         let plan = plan_with(bundle, id, &ctx).map_err(|errs| {
             let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
-            anyhow!("cannot create `{id}`:\n  {}", lines.join("\n  "))
+            anyhow!("{}", lines.join("; "))
         })?;
         let process = plan
             .process
             .clone()
             .ok_or_else(|| anyhow!("`{id}`: config has no `process`"))?;
         check_terminal(&process, opts.console_socket.as_deref())?;
+        let mut plan = plan;
+        check_host(&mut plan)?;
         let store = self.store();
         store.create_dir(id).map_err(|e| anyhow!(e))?;
         let mut st = State {
@@ -65,6 +68,7 @@ impl JailRuntime {
             jid: None,
             created: now(),
             annotations: annotations(&bundle.doc),
+            process: bundle.doc.get("process").cloned(),
             plan,
             mounted: vec![],
             created_paths: vec![],
@@ -114,10 +118,15 @@ impl JailRuntime {
         sys::mkfifo(&fifo, 0o600).with_context(|| format!("mkfifo {}", fifo.display()))?;
         let wait_end =
             sys::open_fifo(&fifo, false).with_context(|| format!("open {}", fifo.display()))?;
-        let spec = child_spec(jid, process, Some(wait_end.as_raw_fd()), opts.preserve_fds)?;
+        let console = Console::open(process)?;
+        let mut spec = child_spec(jid, process, Some(wait_end.as_raw_fd()), opts.preserve_fds)?;
+        spec.tty = console.as_ref().map(Console::tty_fd);
         let pid = sys::spawn(&spec).context("forking the container process")?;
         drop(wait_end);
         st.pid = Some(pid);
+        if let (Some(c), Some(sock)) = (console, &opts.console_socket) {
+            c.hand_over(sock)?;
+        }
         if let Some(p) = &opts.pid_file {
             std::fs::write(p, pid.to_string())
                 .with_context(|| format!("writing pid file {}", p.display()))?;
@@ -179,13 +188,19 @@ impl JailRuntime {
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
         let st = self.store().load(id).map_err(|e| anyhow!(e))?;
         let status = current_status(&st);
-        if !matches!(status, Status::Created | Status::Running) {
-            bail!("container `{id}` is {}; nothing to signal", status.name());
-        }
         if all {
+            // Every process of the container: the init (outside the jail
+            // until `start`) and whatever runs in the jail, which may outlive
+            // the init (detached exec processes).
             let jid = st.jid.ok_or_else(|| anyhow!("`{id}`: state has no jid"))?;
+            if let (Some(pid), Status::Created | Status::Running) = (st.pid, status) {
+                let _ = sys::kill(pid, signal);
+            }
             return sys::kill_all_in_jail(jid, signal)
                 .with_context(|| format!("kill --all `{id}`"));
+        }
+        if !matches!(status, Status::Created | Status::Running) {
+            bail!("container `{id}` is {}; nothing to signal", status.name());
         }
         let pid = st.pid.ok_or_else(|| anyhow!("`{id}`: state has no pid"))?;
         match sys::kill(pid, signal) {
@@ -239,16 +254,120 @@ impl JailRuntime {
             anyhow!("exec in `{id}`: {}", lines.join("; "))
         })?;
         check_terminal(&plan, opts.console_socket.as_deref())?;
-        let spec = child_spec(jid, &plan, None, opts.preserve_fds)?;
+        let console = Console::open(&plan)?;
+        let mut spec = child_spec(jid, &plan, None, opts.preserve_fds)?;
+        spec.tty = console.as_ref().map(Console::tty_fd);
         let pid = sys::spawn(&spec).context("forking the exec process")?;
+        if let (Some(c), Some(sock)) = (console, &opts.console_socket) {
+            c.hand_over(sock)?;
+        }
         if let Some(p) = &opts.pid_file {
             std::fs::write(p, pid.to_string())
                 .with_context(|| format!("writing pid file {}", p.display()))?;
         }
         if opts.detach {
-            return Ok(pid);
+            return Ok(0);
         }
         sys::wait(pid).context("waiting for the exec process")
+    }
+
+    /// create + start in this process; unless detached, wait for the
+    /// container process and return its exit status (128 + N when killed
+    /// by signal N), deleting the container afterwards unless `keep`.
+    pub fn run(
+        &self,
+        id: &str,
+        bundle: &Bundle,
+        opts: &CreateOptions,
+        detach: bool,
+        keep: bool,
+    ) -> Result<i32> {
+        self.create(id, bundle, opts)?;
+        if let Err(e) = self.start(id) {
+            let _ = self.delete(id, true);
+            return Err(e);
+        }
+        if detach {
+            return Ok(0);
+        }
+        let st = self.store().load(id).map_err(|e| anyhow!(e))?;
+        let pid = st.pid.ok_or_else(|| anyhow!("`{id}`: state has no pid"))?;
+        let code = sys::wait(pid).context("waiting for the container process")?;
+        if !keep {
+            self.delete(id, true)?;
+        }
+        Ok(code)
+    }
+
+    /// Every container under the state root with its current status
+    /// (unreadable entries are skipped with a warning).
+    pub fn list(&self) -> Result<Vec<(State, Status)>> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", self.root.display())),
+        };
+        let store = self.store();
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            match store.load(&name) {
+                Ok(st) => {
+                    let status = current_status(&st);
+                    out.push((st, status));
+                }
+                Err(e) => tracing::warn!("list: skipping {name}: {e}"),
+            }
+        }
+        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        Ok(out)
+    }
+
+    /// Host pids of every process in the container's jail.
+    pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
+        let st = self.store().load(id).map_err(|e| anyhow!(e))?;
+        let Some(jid) = st.jid else {
+            return Ok(vec![]);
+        };
+        // The jail's processes (they may outlive the init), plus the init
+        // while it still waits outside the jail for `start`.
+        let mut pids =
+            sys::jail_pids(jid).with_context(|| format!("listing the processes of `{id}`"))?;
+        if let (Some(pid), Status::Created | Status::Running) = (st.pid, current_status(&st)) {
+            if !pids.contains(&pid) {
+                pids.insert(0, pid);
+            }
+        }
+        Ok(pids)
+    }
+
+    /// The config's `process` object, the base of `exec ID CMD...`.
+    pub fn stored_process(&self, id: &str) -> Result<Option<Value>> {
+        let st = self.store().load(id).map_err(|e| anyhow!(e))?;
+        Ok(st.process)
+    }
+}
+
+/// Refuse, before anything is created, what this host cannot give the jail:
+/// jail parameters its kernel lacks, devfs rulesets it has not loaded.
+/// Defaults the planner chose that the kernel lacks are dropped (warned).
+fn check_host(plan: &mut JailPlan) -> Result<()> {
+    let facts = hostfacts::gather(plan)?;
+    let found = super::hostcheck::fit_params(&mut plan.params, &facts.params);
+    let (errors, warnings): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|d| d.severity == crate::bundle::Severity::Error);
+    for w in warnings {
+        tracing::warn!("container `{}`: {w}", plan.id);
+    }
+    let mut problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    problems.extend(super::hostcheck::check_rulesets(
+        &plan.mounts,
+        &facts.devfs_rulesets,
+    ));
+    match problems.is_empty() {
+        true => Ok(()),
+        false => bail!("{}", problems.join("; ")),
     }
 }
 
@@ -258,12 +377,12 @@ fn nix_write(fd: &std::os::fd::OwnedFd) -> Result<()> {
     f.write_all(b"0").context("releasing the container process")
 }
 
-/// Terminals need a console socket to hand the pty to; not implemented yet.
+/// A terminal is handed to the client over `--console-socket`; both or neither.
 fn check_terminal(p: &ProcessPlan, socket: Option<&Path>) -> Result<()> {
     match (p.terminal, socket) {
-        (false, None) => Ok(()),
+        (false, None) | (true, Some(_)) => Ok(()),
         (false, Some(_)) => bail!("--console-socket given but process.terminal is false"),
-        (true, _) => bail!("process.terminal is not supported by the jail backend yet"),
+        (true, None) => bail!("process.terminal is true but no --console-socket was given"),
     }
 }
 
@@ -337,6 +456,7 @@ fn child_spec(
         rlimits,
         no_new_privileges: p.no_new_privileges,
         close_from: 3 + i32::try_from(preserve_fds).context("--preserve-fds too large")?,
+        tty: None,
     })
 }
 
@@ -483,10 +603,12 @@ fn raise_children_max(parent: &str) -> Result<()> {
         super::params::JailParam {
             name: "name".into(),
             value: super::params::ParamValue::String(parent.into()),
+            implicit: false,
         },
         super::params::JailParam {
             name: "children.max".into(),
             value: super::params::ParamValue::Int(cur + 1),
+            implicit: false,
         },
     ];
     let enc = encode::encode_all(&params).map_err(|e| anyhow!(e))?;

@@ -68,6 +68,7 @@ mod tests {
         JailParam {
             name: name.into(),
             value,
+            implicit: false,
         }
     }
 

@@ -5,10 +5,12 @@
 //! layer (`apply`, `sys`; FreeBSD only) carries a plan out with jail_set(2),
 //! nmount(2) and friends. `sys` holds every `unsafe` block of the backend.
 
+pub mod confine;
 pub mod encode;
 pub mod fsprep;
 pub mod hookrun;
 mod hooks;
+pub mod hostcheck;
 mod input;
 mod mounts;
 mod naming;
@@ -16,10 +18,15 @@ mod params;
 pub mod plan;
 pub mod process;
 pub mod resolve;
+pub mod spec;
 pub mod state;
 
 #[cfg(target_os = "freebsd")]
 mod apply;
+#[cfg(target_os = "freebsd")]
+mod console;
+#[cfg(target_os = "freebsd")]
+pub mod hostfacts;
 #[cfg(target_os = "freebsd")]
 pub mod runtime;
 #[cfg(target_os = "freebsd")]

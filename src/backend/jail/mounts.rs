@@ -208,8 +208,17 @@ fn source(
             ));
             None
         }
-        Some(s) if s.starts_with('/') => Some(s.to_string()),
-        Some(s) => Some(bundle_dir.join(s).to_string_lossy().into_owned()),
+        Some(s) => {
+            if let Err(e) = super::confine::check_str(bundle_dir, s) {
+                out.push(Diagnostic::error(format!("{at}.source"), e));
+                return None;
+            }
+            if s.starts_with('/') {
+                Some(s.to_string())
+            } else {
+                Some(bundle_dir.join(s).to_string_lossy().into_owned())
+            }
+        }
     }
 }
 

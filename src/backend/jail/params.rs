@@ -21,12 +21,26 @@ use super::plan::IpAliases;
 use crate::bundle::freebsd::{Jail, SharingMode, SharingModeNoDisable, ALLOW_FLAGS};
 use crate::bundle::Diagnostic;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Eq, Serialize, Deserialize)]
 pub struct JailParam {
     /// The name as sent to jail_set(2) (`allow.nomlock` for a false flag).
     pub name: String,
     #[serde(flatten)]
     pub value: ParamValue,
+    /// A default the planner chose, not something the config asked for: a
+    /// host whose kernel lacks the parameter (no INET6, no SYSV IPC) gets
+    /// it dropped with a warning instead of a refusal (see `hostcheck`).
+    #[serde(skip)]
+    pub implicit: bool,
+}
+
+/// Two parameters are equal when they send the same thing: `implicit` is
+/// the planner's note for the host check, not part of the plan's JSON, so a
+/// plan read back from the state compares equal to the one written.
+impl PartialEq for JailParam {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.value == other.value
+    }
 }
 
 /// A parameter value and its jail_set(2) encoding (see `encode`).
@@ -51,6 +65,15 @@ fn p(name: impl Into<String>, value: ParamValue) -> JailParam {
     JailParam {
         name: name.into(),
         value,
+        implicit: false,
+    }
+}
+
+/// A parameter the planner adds by default.
+fn default_p(name: impl Into<String>, value: ParamValue) -> JailParam {
+    JailParam {
+        implicit: true,
+        ..p(name, value)
     }
 }
 
@@ -85,10 +108,10 @@ pub(super) fn jail_params(
         ("sysvsem", jail.sysvsem),
         ("sysvshm", jail.sysvshm),
     ] {
-        v.push(p(
-            field,
-            ParamValue::Jailsys(value.unwrap_or(SharingMode::New)),
-        ));
+        v.push(match value {
+            Some(m) => p(field, ParamValue::Jailsys(m)),
+            None => default_p(field, ParamValue::Jailsys(SharingMode::New)),
+        });
     }
     if let Some(n) = jail.enforce_statfs {
         if n > 2 {
@@ -157,14 +180,19 @@ fn network(jail: &Jail, v: &mut Vec<JailParam>, out: &mut Vec<Diagnostic>) {
             family_mode(jail.ip6, !ip6.is_empty(), "ip6", out),
         )
     };
+    // Host networking by default: a kernel without INET6 has no ip6 to inherit.
+    let mode = |fam: &str, m: SharingMode| match untouched {
+        true => default_p(fam, ParamValue::Jailsys(m)),
+        false => p(fam, ParamValue::Jailsys(m)),
+    };
     if let Some(m) = m4 {
-        v.push(p("ip4", ParamValue::Jailsys(m)));
+        v.push(mode("ip4", m));
     }
     if !ip4.is_empty() {
         v.push(p("ip4.addr", ParamValue::Ip4(ip4)));
     }
     if let Some(m) = m6 {
-        v.push(p("ip6", ParamValue::Jailsys(m)));
+        v.push(mode("ip6", m));
     }
     if !ip6.is_empty() {
         v.push(p("ip6.addr", ParamValue::Ip6(ip6)));
@@ -359,6 +387,20 @@ mod tests {
             get(&v, "sysvshm"),
             Some(&ParamValue::Jailsys(SharingMode::New))
         );
+        let implicit: Vec<&str> = v
+            .iter()
+            .filter(|p| p.implicit)
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(implicit, ["ip4", "ip6", "sysvmsg", "sysvsem", "sysvshm"]);
+        let (v, _) = run(
+            json!({"sysvshm": "new", "ip4Addr": ["10.0.0.1"]}),
+            json!({}),
+        );
+        assert!(v
+            .iter()
+            .filter(|p| p.implicit)
+            .all(|p| p.name == "sysvmsg" || p.name == "sysvsem"));
     }
 
     #[test]

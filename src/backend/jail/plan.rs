@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{FsView, RootfsView};
-use super::{hooks, input, mounts, naming, params, process};
+use super::{confine, hooks, input, mounts, naming, params, process};
 use crate::bundle::{Bundle, Diagnostic, Severity};
 
 pub use super::hooks::{HookPlan, HooksPlan};
@@ -133,6 +133,9 @@ pub(super) fn plan_doc(
         String::new()
     });
     let rootfs = rootfs_plan(doc, id, ctx, &mut out);
+    if let Err(e) = confine::check_str(&bundle.dir, &rootfs.path) {
+        out.push(Diagnostic::error("root.path", e));
+    }
     let params = params::jail_params(&name, &rootfs.jail_path, doc, &jail, &mut out);
     let devices = bundle
         .freebsd
@@ -251,6 +254,21 @@ mod tests {
         .unwrap_err();
         let paths: Vec<_> = e.iter().map(|d| d.path.as_str()).collect();
         assert_eq!(paths, ["", "freebsd.jail.ip4Addr", "mounts[0].destination"]);
+    }
+
+    #[test]
+    fn rootfs_or_volume_escaping_the_bundle_is_refused() {
+        let b = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), b.path().join("rootfs")).unwrap();
+        std::os::unix::fs::symlink("/etc", b.path().join("vol")).unwrap();
+        let doc = json!({"ociVersion": "1.3.0", "root": {"path": "rootfs"},
+            "mounts": [{"destination": "/data", "type": "nullfs", "source": "vol"}]});
+        let bundle = load_str(&doc.to_string(), b.path(), Platform::FreeBsd).unwrap();
+        let e = plan(&bundle, "c").unwrap_err();
+        let paths: Vec<_> = e.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["root.path", "mounts[0].source"], "{e:?}");
+        assert!(e[0].message.contains("leads out of the bundle"));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The command layer's `Runtime` on FreeBSD: the same surface as the libcrun
 //! backend, carried out by `JailRuntime`. Verbs the jail backend does not
-//! implement yet say so instead of pretending.
+//! implement (pause, resume, update) say so in one line instead of pretending.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::apply::{ExecOptions as JailExecOptions, JailRuntime};
-use super::state::Store;
+use super::state::{Status, Store};
 use crate::backend::{CreateOptions, ExecOptions, Summary};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -61,25 +61,25 @@ impl Runtime {
         if self.exists(id) {
             return Err(Error::AlreadyExists { id: id.to_string() });
         }
-        let opts = super::CreateOptions {
-            pid_file: o.pid_file.clone(),
-            console_socket: o.console_socket.clone(),
-            preserve_fds: o.preserve_fds,
-        };
         self.jail()
-            .create(id, bundle, &opts)
+            .create(id, bundle, &jail_create_options(o))
             .map_err(failed("create", id))
     }
 
     pub fn run(
         &self,
-        _id: &str,
-        _b: &Bundle,
-        _o: &CreateOptions,
-        _detach: bool,
-        _keep: bool,
+        id: &str,
+        b: &Bundle,
+        o: &CreateOptions,
+        detach: bool,
+        keep: bool,
     ) -> Result<i32> {
-        Err(unsupported("run"))
+        if self.exists(id) {
+            return Err(Error::AlreadyExists { id: id.to_string() });
+        }
+        self.jail()
+            .run(id, b, &jail_create_options(o), detach, keep)
+            .map_err(failed("run", id))
     }
 
     pub fn start(&self, id: &str) -> Result<()> {
@@ -92,8 +92,11 @@ impl Runtime {
         self.jail().state(id).map_err(failed("state", id))
     }
 
-    pub fn stored_config(&self, _id: &str) -> Result<Value> {
-        Err(unsupported("exec without --process"))
+    /// `{"process": …}` of the container's config (what `exec ID CMD` builds on).
+    pub fn stored_config(&self, id: &str) -> Result<Value> {
+        self.require(id)?;
+        let p = self.jail().stored_process(id).map_err(failed("exec", id))?;
+        Ok(serde_json::json!({ "process": p }))
     }
 
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {
@@ -116,6 +119,15 @@ impl Runtime {
 
     pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
         self.require(id)?;
+        // Nothing here pauses a jail, so --ignore-paused has nothing to do;
+        // a sub-cgroup or a security-module label cannot be applied.
+        if !o.cgroup.is_empty() {
+            return Err(Error::Usage(format!(
+                "exec `{id}`: --cgroup: FreeBSD jails have no cgroups"
+            )));
+        }
+        crate::backend::exec_process::check_lsm(process, false, false)
+            .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?;
         let opts = JailExecOptions {
             pid_file: o.pid_file.clone(),
             console_socket: o.console_socket.clone(),
@@ -136,20 +148,49 @@ impl Runtime {
     }
 
     pub fn update(&self, _id: &str, _resources_json: &str) -> Result<()> {
-        Err(unsupported("update"))
+        Err(Error::Other(
+            "`update` is not supported by the FreeBSD jail backend yet (limits would map to rctl(8))"
+                .into(),
+        ))
     }
 
-    pub fn pids(&self, _id: &str) -> Result<Vec<i32>> {
-        Err(unsupported("ps"))
+    pub fn pids(&self, id: &str) -> Result<Vec<i32>> {
+        self.require(id)?;
+        self.jail().pids(id).map_err(failed("ps", id))
     }
 
     pub fn list(&self) -> Result<Vec<Summary>> {
-        Err(unsupported("list"))
+        let rows = self
+            .jail()
+            .list()
+            .map_err(|e| Error::Other(format!("list: {e:#}")))?;
+        Ok(rows
+            .into_iter()
+            .map(|(st, status)| Summary {
+                pid: match status {
+                    Status::Created | Status::Running => st.pid.unwrap_or(0),
+                    _ => 0,
+                },
+                status: status.name().to_string(),
+                bundle: st.bundle,
+                created: st.created,
+                owner: "root".to_string(),
+                id: st.id,
+            })
+            .collect())
     }
 }
 
-pub fn default_spec(_rootful: bool) -> Result<String> {
-    Err(unsupported("spec"))
+fn jail_create_options(o: &CreateOptions) -> super::CreateOptions {
+    super::CreateOptions {
+        pid_file: o.pid_file.clone(),
+        console_socket: o.console_socket.clone(),
+        preserve_fds: o.preserve_fds,
+    }
+}
+
+pub fn default_spec(rootful: bool) -> Result<String> {
+    super::spec::default_spec(rootful).map_err(Error::Other)
 }
 
 /// Jails log through `tracing` only; nothing to route.

@@ -49,6 +49,9 @@ pub struct State {
     pub created: String,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// The config's `process` object: the base of `exec ID CMD...`.
+    #[serde(default)]
+    pub process: Option<Value>,
     pub plan: JailPlan,
     /// Host paths mounted so far, in mount order (unmounted in reverse).
     #[serde(default)]
@@ -177,6 +180,7 @@ mod tests {
             jid: Some(7),
             created: "2026-01-01T00:00:00Z".into(),
             annotations: BTreeMap::from([("a".into(), "b".into())]),
+            process: Some(json!({"args": ["sh"]})),
             plan: JailPlan {
                 id: "c1".into(),
                 name: "c1".into(),

@@ -1,6 +1,6 @@
 //! Every system call of the jail backend that needs `unsafe`, each wrapped
-//! in a small safe function. FreeBSD only; type-checked from Linux with
-//! `scripts/freebsd-check`, never run here.
+//! in a small safe function. FreeBSD only: built by `scripts/freebsd-build`
+//! and exercised on a FreeBSD host by `scripts/e2e-freebsd`.
 
 use std::ffi::{CStr, CString};
 use std::io;
@@ -272,6 +272,8 @@ pub struct ChildSpec {
     pub no_new_privileges: bool,
     /// First descriptor closed before exec (3 + preserve_fds).
     pub close_from: c_int,
+    /// The pty's terminal side: made the controlling terminal and stdio.
+    pub tty: Option<RawFd>,
 }
 
 /// fork(2); the child sets itself up per `spec` and execs, never returning.
@@ -307,8 +309,28 @@ fn die(what: &[u8]) -> ! {
 }
 
 fn child(spec: &ChildSpec, argv: &[*const libc::c_char], envp: &[*const libc::c_char]) -> ! {
-    // SAFETY: setsid has no memory arguments.
-    unsafe { libc::setsid() };
+    // SAFETY: setsid has no memory arguments; the SIGPIPE disposition stockade
+    // set to "ignore" would otherwise survive execve into the workload.
+    unsafe {
+        libc::setsid();
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    if let Some(t) = spec.tty {
+        // SAFETY: integer-only ioctl and dup2 calls on a descriptor the parent opened for us.
+        let ok = unsafe {
+            libc::ioctl(t, libc::TIOCSCTTY, 0) == 0
+                && libc::dup2(t, 0) == 0
+                && libc::dup2(t, 1) == 1
+                && libc::dup2(t, 2) == 2
+        };
+        if !ok {
+            die(b"stockade: cannot set up the terminal\n");
+        }
+        if t > 2 {
+            // SAFETY: closes our extra copy of the terminal descriptor.
+            unsafe { libc::close(t) };
+        }
+    }
     if let Some(fd) = spec.wait_fd {
         let mut b = 0u8;
         // SAFETY: reads one byte into a local.
@@ -403,4 +425,58 @@ pub fn kill_all_in_jail(jid: i32, sig: i32) -> io::Result<()> {
             ))),
         },
     }
+}
+
+pub use crate::sys::{open_pty, send_fd, set_winsize};
+
+/// The pids of every process in jail `jid` (sysctl kern.proc.proc).
+pub fn jail_pids(jid: i32) -> io::Result<Vec<i32>> {
+    let mib = [libc::CTL_KERN, libc::KERN_PROC, libc::KERN_PROC_PROC];
+    let size = std::mem::size_of::<libc::kinfo_proc>();
+    for _ in 0..8 {
+        let mut len: libc::size_t = 0;
+        // SAFETY: a NULL buffer asks only for the needed length, written to `len`.
+        if unsafe { libc::sysctl(mib.as_ptr(), 3, ptr::null_mut(), &mut len, ptr::null(), 0) } != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let cap = len / size + 16;
+        let mut buf: Vec<libc::kinfo_proc> = Vec::with_capacity(cap);
+        let mut got = cap * size;
+        // SAFETY: buf has room for `got` bytes; the kernel writes at most that and reports the length.
+        let r = unsafe {
+            libc::sysctl(
+                mib.as_ptr(),
+                3,
+                buf.as_mut_ptr().cast(),
+                &mut got,
+                ptr::null(),
+                0,
+            )
+        };
+        if r != 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::ENOMEM) {
+                continue;
+            }
+            return Err(e);
+        }
+        let n = got / size;
+        // SAFETY: the kernel filled `n` whole records.
+        unsafe { buf.set_len(n) };
+        if let Some(k) = buf.first() {
+            if k.ki_structsize as usize != size {
+                return Err(io::Error::other(format!(
+                    "kern.proc records are {} bytes, expected {size}",
+                    k.ki_structsize
+                )));
+            }
+        }
+        return Ok(buf
+            .iter()
+            .filter(|k| k.ki_jid == jid)
+            .map(|k| k.ki_pid)
+            .collect());
+    }
+    Err(io::Error::other("the process table kept growing"))
 }

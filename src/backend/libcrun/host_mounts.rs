@@ -28,14 +28,7 @@ pub struct Guard {
 
 /// `Some` when the config gives the container no mount namespace at all.
 pub fn needed(config: &Value) -> Option<PathBuf> {
-    let own_ns = config
-        .pointer("/linux/namespaces")
-        .and_then(Value::as_array)
-        .is_some_and(|ns| {
-            ns.iter()
-                .any(|n| n.get("type") == Some(&Value::from("mount")))
-        });
-    if own_ns {
+    if crate::bundle::has_namespace(config, "mount") {
         return None;
     }
     let root = config.pointer("/root/path").and_then(Value::as_str)?;

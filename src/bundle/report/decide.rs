@@ -37,13 +37,7 @@ pub fn treatments(
         memory_policy(&linux["memoryPolicy"], host, support, &mut out);
     }
     if present(linux.get("netDevices")) {
-        let netns = linux
-            .get("namespaces")
-            .and_then(Value::as_array)
-            .is_some_and(|n| {
-                n.iter()
-                    .any(|n| n.get("type") == Some(&Value::from("network")))
-            });
+        let netns = crate::bundle::has_namespace(doc, "network");
         out.push(if !netns {
             t("linux.netDevices", Action::Rejected, "the container has no network namespace of its own to move the devices into (add a `network` entry to linux.namespaces)")
         } else if support.net_devices {

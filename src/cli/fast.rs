@@ -14,6 +14,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use super::validate::ValidatePlatform;
 use super::{
     Cli, Command, CreateArgs, DeleteArgs, ExecArgs, GlobalArgs, IdArg, KillArgs, ListArgs,
     ListFormat, PsArgs, RunArgs, SpecArgs,
@@ -335,7 +336,11 @@ fn ps(rest: &[&str]) -> Option<PsArgs> {
 fn spec(rest: &[&str]) -> Option<SpecArgs> {
     let s = scan(
         rest,
-        &[flag("rootless", None), value("bundle", Some('b'))],
+        &[
+            flag("rootless", None),
+            value("bundle", Some('b')),
+            value("platform", None),
+        ],
         None,
     )?;
     if !s.positionals.is_empty() {
@@ -344,7 +349,18 @@ fn spec(rest: &[&str]) -> Option<SpecArgs> {
     Some(SpecArgs {
         rootless: s.has("rootless"),
         bundle: s.path("bundle").unwrap_or_else(|| PathBuf::from(".")),
+        platform: platform(s.value("platform"))?,
     })
+}
+
+/// `--platform` as clap's value enum takes it; `Some(None)` when absent.
+fn platform(v: Option<&str>) -> Option<Option<ValidatePlatform>> {
+    match v {
+        None => Some(None),
+        Some("linux") => Some(Some(ValidatePlatform::Linux)),
+        Some("freebsd") => Some(Some(ValidatePlatform::Freebsd)),
+        Some(_) => None,
+    }
 }
 
 /// A count as clap's integer parser takes it (digits only here).

@@ -71,6 +71,8 @@ const TAKEN: &[&[&str]] = &[
     &["spec"],
     &["spec", "--rootless", "--bundle", "/b"],
     &["spec", "-b", "/b"],
+    &["spec", "--platform", "freebsd", "-b", "/b"],
+    &["spec", "--platform=linux"],
     &["create", "c"],
     &["create", "--bundle", "/b", "c"],
     &["create", "c", "--bundle=/b"],
@@ -188,6 +190,7 @@ fn unusual_command_lines_go_to_clap() {
         &["exec", "-"],
         &["features", "x"],
         &["spec", "x"],
+        &["spec", "--platform", "plan9"],
         &["update", "c"],
         &["validate"],
         &["frobnicate", "c"],
@@ -224,6 +227,7 @@ fn every_flag_of_a_fast_verb_is_placed() {
         "env" => "A=1",
         "user" => "0:0",
         "cap" => "CAP_KILL",
+        "platform" => "freebsd",
         _ => "/x",
     };
     let cmd = Cli::command();

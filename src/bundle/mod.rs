@@ -91,6 +91,13 @@ impl Bundle {
     pub fn to_json(&self) -> String {
         self.doc.to_string()
     }
+
+    /// Frees the document tree once the backend has its text: the backend's
+    /// own parse then reuses that memory (for a config of 200 mounts, the
+    /// process's peak RSS is the two trees side by side otherwise).
+    pub fn release_doc(&mut self) {
+        drop(std::mem::take(&mut self.doc));
+    }
 }
 
 /// Whether `linux.namespaces` of a document lists a namespace of type

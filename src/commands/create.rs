@@ -34,8 +34,8 @@ pub fn load(id: &str, a: &CreateArgs) -> Result<bundle::Bundle> {
 pub fn run(g: &GlobalArgs, a: &CreateArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let rt = runtime(g)?;
-    let b = load(id, a)?;
-    let out = rt.create(id, &b, &options(a));
+    let mut b = load(id, a)?;
+    let out = rt.create(id, &mut b, &options(a));
     super::exit_owns(b);
     out.map(|()| 0)
 }

@@ -7,8 +7,8 @@ use crate::error::Result;
 pub fn run(g: &GlobalArgs, a: &RunArgs) -> Result<i32> {
     let id = checked_id(&a.create.id)?;
     let rt = runtime(g)?;
-    let b = load(id, &a.create)?;
-    let out = rt.run(id, &b, &options(&a.create), a.detach, a.keep);
+    let mut b = load(id, &a.create)?;
+    let out = rt.run(id, &mut b, &options(&a.create), a.detach, a.keep);
     super::exit_owns(b);
     out
 }

@@ -149,13 +149,15 @@ impl Runtime {
         })
     }
 
-    pub fn create(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<()> {
+    pub fn create(&self, id: &str, bundle: &mut Bundle, o: &CreateOptions) -> Result<()> {
         let _lock = Lock::acquire(&self.root, id)?;
         let args = self.creation_args(id, bundle, o)?;
         let (adds, json) = additions_for("create", id, bundle)?;
+        let rootfs = host_mounts::needed(&bundle.doc);
+        bundle.release_doc();
         let container =
             ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
-        let mounts = host_mounts::needed(&bundle.doc).map(Guard::take);
+        let mounts = rootfs.map(Guard::take);
         let out = adds
             .around_create(&self.root, id, || {
                 ffi::create(&mut Context::new(&args), &container)
@@ -181,7 +183,7 @@ impl Runtime {
     pub fn run(
         &self,
         id: &str,
-        bundle: &Bundle,
+        bundle: &mut Bundle,
         o: &CreateOptions,
         detach: bool,
         keep: bool,
@@ -191,10 +193,13 @@ impl Runtime {
         // the lock is let go once the status is written (patch 0006), so
         // other verbs can reach the running container.
         let (adds, json) = additions_for("run", id, bundle)?;
+        let rootfs = host_mounts::needed(&bundle.doc);
+        bundle.release_doc();
+        let bundle = &*bundle;
         let go = |args: ContextArgs| -> Result<i32> {
             let container =
                 ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
-            let mounts = host_mounts::needed(&bundle.doc).map(Guard::take);
+            let mounts = rootfs.clone().map(Guard::take);
             let out = adds
                 .around_create(&self.root, id, || {
                     ffi::run(&mut Context::new(&args), &container, keep)

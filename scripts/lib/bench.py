@@ -3,7 +3,7 @@
 
 Every workload runs once per runtime per round, in an order shuffled every
 round (the kernel finishes part of a container's teardown after the runtime
-exits and slows whichever runtime comes next; see `rotations`). Times are wall-clock
+exits and slows whichever runtime comes next; see `round_order`). Times are wall-clock
 from spawn to reaped exit (posix_spawn + wait4, no shell in between); peak
 RSS is wait4's ru_maxrss, which covers both images of a process that
 re-executes itself and the children it waited for. Reported: the median
@@ -98,11 +98,6 @@ def new_id(tag):
     global _counter
     _counter += 1
     return f"bench-{os.getpid()}-{_counter}-{tag}"
-
-
-def status_of(rt, cid, root=None):
-    _, _, out = rt.call("state", cid, root=root, capture=True)
-    return json.loads(out)["status"]
 
 
 def wait_stopped(rt, cid):
@@ -407,7 +402,7 @@ class Bundles:
 # --- running and reporting -------------------------------------------------
 
 
-def rotations(items, i):
+def round_order(items, i):
     """The runtimes' order for round `i`: shuffled, with a fixed seed. A plain
     rotation always puts the same runtime after the same one, and what ran
     just before matters on cgroup v1: the first migration into a cgroup
@@ -427,7 +422,7 @@ def main_rounds(rts, b, wls, rounds, rss_rounds):
         time.sleep(0.5)
         for w, fn, reps in wls:
             for k in range(reps if not RSS.on else 1):
-                for rt in rotations(rts, i + k):
+                for rt in round_order(rts, i + k):
                     ns, m = fn(rt, b)
                     (rss if RSS.on else times)[w][rt.name].append(m if RSS.on else ns)
         print(f"bench: round {i + 1}/{rounds + rss_rounds} done", file=sys.stderr)
@@ -447,7 +442,7 @@ def scale(rts, b, steps, rounds):
                     rt.call("run", "--detach", "--bundle", b.sleep, cid, root=rt.scale_root)
                     rt.scale_ids.append(cid)
         for i in range(rounds):
-            for rt in rotations(rts, i):
+            for rt in round_order(rts, i):
                 r = rt.scale_root
                 ns, _, _ = rt.call("list", root=r)
                 res.setdefault(("list", n), {}).setdefault(rt.name, []).append(ns)

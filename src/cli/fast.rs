@@ -14,10 +14,11 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use super::validate::ValidatePlatform;
+use clap::ValueEnum;
+
 use super::{
     Cli, Command, CreateArgs, DeleteArgs, ExecArgs, GlobalArgs, IdArg, KillArgs, ListArgs,
-    ListFormat, PsArgs, RunArgs, SpecArgs,
+    ListFormat, PsArgs, RunArgs, SpecArgs, ValidatePlatform,
 };
 use crate::log::Format;
 
@@ -128,12 +129,23 @@ const EXEC: &[Opt] = &[
 ];
 
 /// Flags and positionals of one verb, in command-line order.
+#[derive(Default)]
 struct Scanned<'a> {
     opts: Vec<(&'static str, Option<&'a str>)>,
     positionals: Vec<&'a str>,
 }
 
 impl<'a> Scanned<'a> {
+    /// Records a flag; a repeated one that clap would not accept twice
+    /// goes to clap.
+    fn push(&mut self, opt: &Opt, v: Option<&'a str>) -> Option<()> {
+        if !opt.multi && self.has(opt.long) {
+            return None;
+        }
+        self.opts.push((opt.long, v));
+        Some(())
+    }
+
     fn has(&self, long: &str) -> bool {
         self.opts.iter().any(|(l, _)| *l == long)
     }
@@ -167,10 +179,7 @@ fn scan<'a>(
     known: &[Opt],
     trailing_after: Option<usize>,
 ) -> Option<Scanned<'a>> {
-    let mut s = Scanned {
-        opts: Vec::new(),
-        positionals: Vec::new(),
-    };
+    let mut s = Scanned::default();
     let mut i = 0;
     while let Some(&w) = words.get(i) {
         let n = s.positionals.len();
@@ -184,21 +193,18 @@ fn scan<'a>(
         if trailing_after == Some(n) {
             return None;
         }
-        let (long, v) = take_opt(words, &mut i, known)?;
-        if !known.iter().any(|o| o.long == long && o.multi) && s.has(long) {
-            return None;
-        }
-        s.opts.push((long, v));
+        let (opt, v) = take_opt(words, &mut i, known)?;
+        s.push(opt, v)?;
     }
     Some(s)
 }
 
 /// The flag at `words[*i]` (and its value), moving `i` past both.
-fn take_opt<'a>(
+fn take_opt<'a, 'k>(
     words: &[&'a str],
     i: &mut usize,
-    known: &[Opt],
-) -> Option<(&'static str, Option<&'a str>)> {
+    known: &'k [Opt],
+) -> Option<(&'k Opt, Option<&'a str>)> {
     let w = words[*i];
     *i += 1;
     let (opt, inline) = if let Some(long) = w.strip_prefix("--") {
@@ -227,28 +233,18 @@ fn take_opt<'a>(
     if v.is_some_and(|v| v.is_empty() || v.starts_with('-')) {
         return None;
     }
-    Some((opt.long, v))
+    Some((opt, v))
 }
 
 /// The global flags before the verb; returns them and the verb's index.
 fn globals(words: &[&str]) -> Option<(GlobalArgs, usize)> {
-    let mut g = Scanned {
-        opts: Vec::new(),
-        positionals: Vec::new(),
-    };
+    let mut g = Scanned::default();
     let mut at = 0;
     while words.get(at).is_some_and(|w| w.starts_with('-')) {
-        let (long, v) = take_opt(words, &mut at, GLOBAL)?;
-        if g.has(long) {
-            return None;
-        }
-        g.opts.push((long, v));
+        let (opt, v) = take_opt(words, &mut at, GLOBAL)?;
+        g.push(opt, v)?;
     }
-    let log_format = match g.value("log-format") {
-        None | Some("text") => Format::Text,
-        Some("json") => Format::Json,
-        Some(_) => return None,
-    };
+    let log_format = g.value("log-format").map_or(Some(Format::Text), enum_arg)?;
     Some((
         GlobalArgs {
             root: g.path("root"),
@@ -302,12 +298,13 @@ fn kill(rest: &[&str]) -> Option<KillArgs> {
     })
 }
 
+/// A value of one of clap's value enums, as clap's parser takes it.
+fn enum_arg<T: ValueEnum>(v: &str) -> Option<T> {
+    T::from_str(v, false).ok()
+}
+
 fn list_format(v: Option<&str>) -> Option<ListFormat> {
-    match v {
-        None | Some("table") => Some(ListFormat::Table),
-        Some("json") => Some(ListFormat::Json),
-        Some(_) => None,
-    }
+    v.map_or(Some(ListFormat::Table), enum_arg)
 }
 
 fn list(rest: &[&str]) -> Option<ListArgs> {
@@ -353,14 +350,9 @@ fn spec(rest: &[&str]) -> Option<SpecArgs> {
     })
 }
 
-/// `--platform` as clap's value enum takes it; `Some(None)` when absent.
+/// `--platform`; `Some(None)` when absent.
 fn platform(v: Option<&str>) -> Option<Option<ValidatePlatform>> {
-    match v {
-        None => Some(None),
-        Some("linux") => Some(Some(ValidatePlatform::Linux)),
-        Some("freebsd") => Some(Some(ValidatePlatform::Freebsd)),
-        Some(_) => None,
-    }
+    v.map_or(Some(None), |v| enum_arg(v).map(Some))
 }
 
 /// A count as clap's integer parser takes it (digits only here).

@@ -84,3 +84,12 @@ pub enum Command {
     /// Check a bundle without running it and say what would happen on this host
     Validate(ValidateArgs),
 }
+
+/// A command line as `main` receives it: the program name, then `words`.
+#[cfg(test)]
+pub(crate) fn test_argv(words: &[&str]) -> Vec<std::ffi::OsString> {
+    std::iter::once("stockade")
+        .chain(words.iter().copied())
+        .map(std::ffi::OsString::from)
+        .collect()
+}

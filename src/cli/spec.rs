@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::validate::ValidatePlatform;
+use super::ValidatePlatform;
 
 #[derive(Debug, Args)]
 pub struct SpecArgs {

@@ -3,14 +3,8 @@ use std::ffi::OsString;
 use clap::{CommandFactory, Parser};
 
 use super::parse;
+use crate::cli::test_argv as argv;
 use crate::cli::Cli;
-
-fn argv(words: &[&str]) -> Vec<OsString> {
-    std::iter::once("stockade")
-        .chain(words.iter().copied())
-        .map(OsString::from)
-        .collect()
-}
 
 /// Whenever the fast path answers, clap gives the very same parse.
 /// Returns whether the fast path answered.

@@ -22,7 +22,7 @@ pub fn exercise(data: &[u8]) {
     for platform in [Platform::Linux, Platform::FreeBsd] {
         match load_str(text, dir, platform) {
             Ok(bundle) => {
-                let _ = bundle.to_json();
+                let _ = bundle.doc.to_string();
                 if platform == Platform::FreeBsd {
                     if let Err(problems) = plan(&bundle, "fuzz") {
                         for p in problems {

@@ -76,7 +76,8 @@ pub struct Bundle {
     pub dir: PathBuf,
     /// The normalized v1.3.0 document (`ociVersion` as given once checked,
     /// rootfs absolute, relative mount destinations resolved, annotations
-    /// left intact apart from the FreeBSD bridge).
+    /// left intact apart from the FreeBSD bridge). The Linux backend's
+    /// create and run take it once libcrun's config text is built.
     pub doc: serde_json::Value,
     /// Typed view of `doc`.
     pub spec: oci_spec::runtime::Spec,
@@ -84,20 +85,6 @@ pub struct Bundle {
     pub freebsd: Option<freebsd::FreeBsd>,
     /// Warnings found on the way (errors make loading fail instead).
     pub warnings: Vec<Diagnostic>,
-}
-
-impl Bundle {
-    /// The normalized document as JSON text, as handed to the backend.
-    pub fn to_json(&self) -> String {
-        self.doc.to_string()
-    }
-
-    /// Frees the document tree once the backend has its text: the backend's
-    /// own parse then reuses that memory (for a config of 200 mounts, the
-    /// process's peak RSS is the two trees side by side otherwise).
-    pub fn release_doc(&mut self) {
-        drop(std::mem::take(&mut self.doc));
-    }
 }
 
 /// Whether `linux.namespaces` of a document lists a namespace of type

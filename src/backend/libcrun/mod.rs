@@ -34,6 +34,19 @@ pub struct Runtime {
     pub force_no_cgroup: bool,
 }
 
+/// See `Runtime::stored`.
+#[derive(Clone, serde::Deserialize)]
+struct Stored {
+    process: Option<Value>,
+    linux: Option<StoredLinux>,
+}
+
+#[derive(Clone, serde::Deserialize)]
+struct StoredLinux {
+    #[serde(rename = "memoryPolicy")]
+    memory_policy: Option<Value>,
+}
+
 fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
@@ -152,9 +165,7 @@ impl Runtime {
     pub fn create(&self, id: &str, bundle: &mut Bundle, o: &CreateOptions) -> Result<()> {
         let _lock = Lock::acquire(&self.root, id)?;
         let args = self.creation_args(id, bundle, o)?;
-        let (adds, json) = additions_for("create", id, bundle)?;
-        let rootfs = host_mounts::needed(&bundle.doc);
-        bundle.release_doc();
+        let (adds, json, rootfs) = prepare("create", id, bundle)?;
         let container =
             ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
         let mounts = rootfs.map(Guard::take);
@@ -192,14 +203,12 @@ impl Runtime {
         // throughout. In the foreground it returns when the container exits:
         // the lock is let go once the status is written (patch 0006), so
         // other verbs can reach the running container.
-        let (adds, json) = additions_for("run", id, bundle)?;
-        let rootfs = host_mounts::needed(&bundle.doc);
-        bundle.release_doc();
+        let (adds, json, rootfs) = prepare("run", id, bundle)?;
         let bundle = &*bundle;
         let go = |args: ContextArgs| -> Result<i32> {
             let container =
                 ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
-            let mounts = rootfs.clone().map(Guard::take);
+            let mounts = rootfs.map(Guard::take);
             let out = adds
                 .around_create(&self.root, id, || {
                     ffi::run(&mut Context::new(&args), &container, keep)
@@ -289,16 +298,10 @@ impl Runtime {
     }
 
     /// What `exec`'s flags build on: the `process` of the config libcrun
-    /// stored at create time, in a document of that shape. The rest (a
-    /// podman config is mostly its seccomp profile) is skipped unbuilt.
+    /// stored at create time, in a document of that shape.
     pub fn stored_config(&self, id: &str) -> Result<Value> {
-        #[derive(serde::Deserialize)]
-        struct Stored {
-            process: Option<Value>,
-        }
-        let s: Stored = self.read_stored(id)?;
         let mut doc = serde_json::Map::new();
-        if let Some(p) = s.process {
+        if let Some(p) = self.stored(id)?.process {
             doc.insert("process".into(), p);
         }
         Ok(Value::Object(doc))
@@ -307,27 +310,28 @@ impl Runtime {
     /// The stored config's `linux.memoryPolicy` (what an exec'd process
     /// runs under), in a document of that shape.
     fn stored_memory_policy(&self, id: &str) -> Result<Value> {
-        #[derive(serde::Deserialize)]
-        struct Stored {
-            linux: Option<StoredLinux>,
-        }
-        #[derive(serde::Deserialize)]
-        struct StoredLinux {
-            #[serde(rename = "memoryPolicy")]
-            memory_policy: Option<Value>,
-        }
-        let s: Stored = self.read_stored(id)?;
-        Ok(match s.linux.and_then(|l| l.memory_policy) {
+        Ok(match self.stored(id)?.linux.and_then(|l| l.memory_policy) {
             Some(mp) => serde_json::json!({ "linux": { "memoryPolicy": mp } }),
             None => Value::Object(Default::default()),
         })
     }
 
-    fn read_stored<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<T> {
+    /// The parts of the stored config `exec` needs (the rest, mostly a
+    /// podman config's seccomp profile, is skipped unbuilt). Read once per
+    /// process: the command asks for the process, the backend for the
+    /// memory policy.
+    fn stored(&self, id: &str) -> Result<Stored> {
+        static READ: std::sync::OnceLock<(PathBuf, Stored)> = std::sync::OnceLock::new();
         let path = self.root.join(id).join("config.json");
+        if let Some((_, s)) = READ.get().filter(|(p, _)| *p == path) {
+            return Ok(s.clone());
+        }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
-        serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
+        let s: Stored = serde_json::from_str(&text)
+            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+        let _ = READ.set((path, s.clone()));
+        Ok(s)
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -477,15 +481,20 @@ impl Runtime {
 }
 
 /// The 1.3.0 additions stockade applies itself, and the config text for libcrun.
-fn additions_for(
+/// What create and run take from the bundle's document: the additions,
+/// the config text for libcrun, and the rootfs whose host mounts are guarded
+/// (no mount namespace). The document itself is freed here, so libcrun's
+/// parse reuses its memory (the rest of the bundle is still used).
+fn prepare(
     op: &'static str,
     id: &str,
-    bundle: &Bundle,
-) -> Result<(additions::Additions, String)> {
-    let adds = additions::Additions::from_config(&bundle.doc)
+    bundle: &mut Bundle,
+) -> Result<(additions::Additions, String, Option<PathBuf>)> {
+    let doc = std::mem::take(&mut bundle.doc);
+    let adds = additions::Additions::from_config(&doc)
         .map_err(|msg| errors::addition(op, id, (0, msg)))?;
-    let json = adds.libcrun_config(&bundle.doc);
-    Ok((adds, json))
+    let json = adds.libcrun_config(&doc);
+    Ok((adds, json, host_mounts::needed(&doc)))
 }
 
 /// A default config for `spec` (`rootful` false gives a rootless one).

@@ -22,7 +22,7 @@ const CONFIGURE_FLAGS: &[&str] = &[
 
 /// Each function in a section of its own, so that stockade's link can
 /// place the functions every verb runs next to each other (see
-/// `link/README.md`); the code itself is unchanged.
+/// `linker/cc`); the code itself is unchanged.
 const CFLAGS: &str = "-O2 -g -ffunction-sections";
 
 const PKG_CONFIG_LIBS: &[(&str, &str)] = &[

@@ -197,10 +197,13 @@ pub fn store(root: &Path, key: &str, doc: &str) {
     let tmp = root.join(format!("{FILE}.{}", std::process::id()));
     let written = std::fs::OpenOptions::new()
         .write(true)
-        .create_new(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(&tmp)
         .and_then(|mut f| {
+            // A file left by a dead process with this pid keeps its mode.
             f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
             f.write_all(entry(key, doc).as_bytes())
         });

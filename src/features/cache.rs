@@ -29,6 +29,22 @@ const FILE: &str = ".features";
 /// Bumped when the key's makeup or the file format changes.
 const FORMAT: &str = "stockade-features-cache 1";
 
+/// The features document as printed: from the cache under state root
+/// `root` while its key still matches this host and binary, else probed
+/// (and cached).
+pub fn document_text(root: &Path) -> crate::error::Result<String> {
+    let key = current_key();
+    if let Some(doc) = key.as_deref().and_then(|k| load(root, k)) {
+        return Ok(doc);
+    }
+    let doc = serde_json::to_string_pretty(&super::document()?)
+        .map_err(|e| crate::error::Error::Other(format!("cannot render JSON: {e}")))?;
+    if let Some(k) = &key {
+        store(root, k, &doc);
+    }
+    Ok(doc)
+}
+
 /// The key for this process on this host, now; `None` when a fact the
 /// cache relies on cannot be read (then nothing is cached).
 pub fn current_key() -> Option<String> {

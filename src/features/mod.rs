@@ -42,15 +42,6 @@ pub fn document() -> Result<Value> {
             &[],
         ))
     }
-    #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-    {
-        Ok(common(
-            crate::bundle::known::HOOK_KINDS,
-            crate::backend::jail::recognised_mount_options(),
-            BTreeMap::new(),
-            &[],
-        ))
-    }
 }
 
 /// The members v1.3.0 defines for every platform, in the spec's order.

@@ -28,22 +28,12 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::FileTypeExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{leftovers, Env, BIN};
+use common::{leftovers, tool, wait_for, Env, BIN};
 use serde_json::{json, Value};
-
-fn tool(name: &str) -> PathBuf {
-    for dir in ["/usr/bin", "/bin", "/usr/sbin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("NOT RUN: `{name}` is not installed (scripts/install-deps --test installs it)");
-}
 
 /// A runtime process that is SIGKILLed if the test fails first (a blocked
 /// runtime holds the container's lock, and the cleanup would wait for it).
@@ -89,17 +79,6 @@ fn killed_at_syscall(
     wrapper.extend(["-e", trace.as_str(), "-e", inject.as_str()]);
     let mut rt = spawn(env, &wrapper, args, "rt");
     rt.0.wait().unwrap()
-}
-
-fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(
-            t.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn sigkill(pid: i32) {

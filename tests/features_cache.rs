@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::BIN;
+use common::{copy_exec, BIN};
 
 const MARKER: &str = "\"org.stockade.test-marker\": \"from the cache\"";
 
@@ -114,8 +114,7 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
     let ld_cache = d.path("ld.so.cache");
     fs::copy("/etc/ld.so.cache", &ld_cache).unwrap();
     let copy = d.path("stockade-copy");
-    fs::copy(BIN, &copy).unwrap();
-    fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+    copy_exec(Path::new(BIN), &copy);
     let shm_tmp = tempfile::Builder::new()
         .prefix("stockade-fcache-")
         .tempdir_in("/dev/shm")

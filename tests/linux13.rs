@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::Env;
+use common::{wait_for, Env};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- netDevices
@@ -304,14 +304,9 @@ fn read_state(dir: &Path, name: &str) -> Value {
 
 /// Waits until `pid` has executed `comm` (its startContainer hooks are done by then).
 fn wait_for_exec(pid: i64, comm: &str) {
-    for _ in 0..500 {
-        let now = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if now.trim_end() == comm {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    panic!("pid {pid} did not exec {comm} within 10 s");
+    wait_for(&format!("pid {pid} to exec {comm}"), 10, || {
+        fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|now| now.trim_end() == comm)
+    });
 }
 
 #[test]

@@ -6,11 +6,10 @@ mod common;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{Env, BIN};
+use common::{copy_exec, tool, wait_for, Env, BIN};
 
 /// The attack: hold an O_PATH handle on /proc/<pid>/exe of a running
 /// process, let `release` end the process (so ETXTBSY no longer protects the
@@ -33,32 +32,9 @@ fn overwrite_through_proc_exe(pid: u32, release: impl FnOnce()) -> std::io::Resu
 
 /// Wait until `pid` is gone or a zombie (its image is released either way).
 fn wait_gone(pid: u32) {
-    let t = Instant::now();
-    loop {
-        match fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Err(_) => return,
-            Ok(s) if s.contains(") Z ") => return,
-            Ok(_) => {}
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "pid {pid} never exited"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < Duration::from_secs(10), "timed out: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn copy_exec(src: &Path, dst: &Path) {
-    fs::copy(src, dst).unwrap();
-    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
+    wait_for(&format!("pid {pid} to exit"), 10, || {
+        fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+    });
 }
 
 /// The binary is protected: the write failed, and not merely because the
@@ -107,7 +83,7 @@ fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
     // the runtime's stdin (the container's) closes.
     let id = env.id("run");
     let mut run = victim_cmd(&env, &victim, &["run", "--bundle", env.bundle_str(), &id]);
-    wait_until("the container runs", || {
+    wait_for("the container runs", 10, || {
         env.cmd(&["state", &id]).code == 0 && env.status(&id) == "running"
     });
     let wrote = overwrite_through_proc_exe(run.id(), || {
@@ -122,7 +98,7 @@ fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
     env.cmd(&["run", "--detach", "--bundle", env.bundle_str(), &id])
         .ok();
     let mut exec = victim_cmd(&env, &victim, &["exec", &id, "cat"]);
-    wait_until("the exec'd process runs", || {
+    wait_for("the exec'd process runs", 10, || {
         common::container_pids(&id).len() == 2
     });
     let wrote = overwrite_through_proc_exe(exec.id(), || {
@@ -162,16 +138,6 @@ fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
     assert!(String::from_utf8_lossy(&fs::read(&control).unwrap()).contains("pwned"));
 }
 
-fn strace() -> PathBuf {
-    for dir in ["/usr/bin", "/bin"] {
-        let p = Path::new(dir).join("strace");
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("NOT RUN: `strace` is not installed (scripts/install-deps --test installs it)");
-}
-
 /// How many times `stockade --root ROOT ARGS` replaced its own image
 /// (strace on the one process, not its children): 1 is the exec that
 /// started it, 2 means it re-executed from a clone.
@@ -186,7 +152,7 @@ fn execs_of(env: &Env, args: &[&str]) -> usize {
     ];
     argv.extend(["--root", env.root.to_str().unwrap()]);
     argv.extend(args);
-    let st = Command::new(strace())
+    let st = Command::new(tool("strace"))
         .args(&argv)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -313,3 +313,33 @@ impl Drop for Env {
         assert!(all.is_empty(), "test left things behind: {all:#?}");
     }
 }
+
+/// A test tool from Debian, or a loud NOT RUN when it is missing.
+pub fn tool(name: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/bin", "/usr/sbin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!("NOT RUN: `{name}` is not installed (scripts/install-deps --test installs it)");
+}
+
+/// Polls `f` every 10 ms until it holds; fails the test after `secs`.
+pub fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(
+            t.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Copies an executable, keeping it executable.
+pub fn copy_exec(src: &Path, dst: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::copy(src, dst).unwrap();
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -209,15 +209,12 @@ fn source(
             None
         }
         Some(s) => {
-            if let Err(e) = super::confine::check_str(bundle_dir, s) {
+            let path = bundle_dir.join(s); // an absolute `s` replaces the base
+            if let Err(e) = super::confine::check_in_bundle(bundle_dir, &path) {
                 out.push(Diagnostic::error(format!("{at}.source"), e));
                 return None;
             }
-            if s.starts_with('/') {
-                Some(s.to_string())
-            } else {
-                Some(bundle_dir.join(s).to_string_lossy().into_owned())
-            }
+            Some(path.to_string_lossy().into_owned())
         }
     }
 }

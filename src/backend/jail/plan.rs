@@ -1,6 +1,7 @@
 //! `JailPlan`: everything the apply layer will do for one container, decided
 //! up front from the normalized bundle. Pure apart from reading symlinks
-//! inside the rootfs (see `resolve`); deterministic; serializable so that
+//! inside the rootfs (see `resolve`) and under the bundle (see `confine`);
+//! deterministic; serializable so that
 //! `stockade validate --platform freebsd --format json` can print it.
 
 use std::path::{Path, PathBuf};
@@ -133,7 +134,7 @@ pub(super) fn plan_doc(
         String::new()
     });
     let rootfs = rootfs_plan(doc, id, ctx, &mut out);
-    if let Err(e) = confine::check_str(&bundle.dir, &rootfs.path) {
+    if let Err(e) = confine::check_in_bundle(&bundle.dir, &bundle.dir.join(&rootfs.path)) {
         out.push(Diagnostic::error("root.path", e));
     }
     let params = params::jail_params(&name, &rootfs.jail_path, doc, &jail, &mut out);

@@ -242,7 +242,8 @@ impl JailRuntime {
     }
 
     /// Run `process` (an OCI process object) in the jail of `id`. Detached:
-    /// returns the pid; attached: waits and returns the exit code.
+    /// returns 0 (the pid goes to `--pid-file`); attached: waits and returns
+    /// the exit code.
     pub fn exec(&self, id: &str, process: &Value, opts: &ExecOptions) -> Result<i32> {
         let st = self.store().load(id).map_err(|e| anyhow!(e))?;
         if current_status(&st) != Status::Running {
@@ -258,12 +259,21 @@ impl JailRuntime {
         let mut spec = child_spec(jid, &plan, None, opts.preserve_fds)?;
         spec.tty = console.as_ref().map(Console::tty_fd);
         let pid = sys::spawn(&spec).context("forking the exec process")?;
-        if let (Some(c), Some(sock)) = (console, &opts.console_socket) {
-            c.hand_over(sock)?;
-        }
-        if let Some(p) = &opts.pid_file {
-            std::fs::write(p, pid.to_string())
-                .with_context(|| format!("writing pid file {}", p.display()))?;
+        let announced = (|| -> Result<()> {
+            if let (Some(c), Some(sock)) = (console, &opts.console_socket) {
+                c.hand_over(sock)?;
+            }
+            if let Some(p) = &opts.pid_file {
+                std::fs::write(p, pid.to_string())
+                    .with_context(|| format!("writing pid file {}", p.display()))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = announced {
+            // Nobody would ever wait for a process its caller never heard of.
+            let _ = sys::kill(pid, libc::SIGKILL);
+            let _ = sys::wait(pid);
+            return Err(e);
         }
         if opts.detach {
             return Ok(0);
@@ -300,7 +310,9 @@ impl JailRuntime {
     }
 
     /// Every container under the state root with its current status
-    /// (unreadable entries are skipped with a warning).
+    /// (unreadable entries are skipped with a warning; names that are not
+    /// container ids, such as the features cache, and plain files are not
+    /// containers).
     pub fn list(&self) -> Result<Vec<(State, Status)>> {
         let entries = match std::fs::read_dir(&self.root) {
             Ok(e) => e,
@@ -311,6 +323,9 @@ impl JailRuntime {
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            if crate::id::validate_id(&name).is_err() || !entry.path().is_dir() {
+                continue;
+            }
             match store.load(&name) {
                 Ok(st) => {
                     let status = current_status(&st);

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 
-use super::params::{JailParam, ParamValue};
+use super::params::{positive, JailParam, ParamValue};
 use super::plan::MountStep;
 use crate::bundle::freebsd::ALLOW_FLAGS;
 use crate::bundle::Diagnostic;
@@ -47,32 +47,19 @@ pub fn parse_rulesets(text: &str) -> BTreeSet<u32> {
         .collect()
 }
 
-/// The name the kernel describes a parameter under: a false flag is sent
-/// as `allow.nomlock` but described as `allow.mlock`.
-fn described_as(name: &str, known: &BTreeSet<String>) -> Option<String> {
-    if known.contains(name) {
-        return Some(name.to_string());
-    }
-    let (head, last) = match name.rsplit_once('.') {
-        Some((h, l)) => (Some(h), l),
-        None => (None, name),
-    };
-    let positive = last.strip_prefix("no")?;
-    let full = match head {
-        Some(h) => format!("{h}.{positive}"),
-        None => positive.to_string(),
-    };
-    known.contains(&full).then_some(full)
+/// Whether the kernel describes the parameter: a false flag is sent as
+/// `allow.nomlock` but described as `allow.mlock`.
+fn is_known(name: &str, known: &BTreeSet<String>) -> bool {
+    known.contains(name) || known.contains(&positive(name))
 }
 
 /// The config field a jail parameter comes from, for error paths.
 pub fn field_of(param: &str) -> String {
-    let positive = |s: &str| s.strip_prefix("no").unwrap_or(s).to_string();
     if let Some(rest) = param.strip_prefix("allow.") {
         if rest.starts_with("mount.") || rest == "mount" || rest == "nomount" {
             return "freebsd.jail.allow.mount".into();
         }
-        let jname = format!("allow.{}", positive(rest));
+        let jname = positive(param);
         return match ALLOW_FLAGS.iter().find(|(_, j)| *j == jname) {
             Some((field, _)) => format!("freebsd.jail.allow.{field}"),
             None => "annotations".into(),
@@ -100,7 +87,7 @@ pub fn field_of(param: &str) -> String {
 pub fn fit_params(params: &mut Vec<JailParam>, known: &BTreeSet<String>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     params.retain(|p| {
-        let keep = !p.implicit || described_as(&p.name, known).is_some();
+        let keep = !p.implicit || is_known(&p.name, known);
         if !keep {
             out.push(Diagnostic::warning(
                 field_of(&p.name),
@@ -113,33 +100,25 @@ pub fn fit_params(params: &mut Vec<JailParam>, known: &BTreeSet<String>) -> Vec<
         keep
     });
     for p in params.iter() {
-        if described_as(&p.name, known).is_some() {
+        if is_known(&p.name, known) {
             continue;
         }
-        let positive = match &p.value {
-            ParamValue::Flag => described_as_positive(&p.name),
+        let shown = match &p.value {
+            ParamValue::Flag => positive(&p.name),
             _ => p.name.clone(),
         };
-        let hint = match positive.strip_prefix("allow.mount.") {
+        let hint = match shown.strip_prefix("allow.mount.") {
             Some(fs) => format!(" (is the {fs} kernel module loaded? `kldload {fs}`)"),
             None => " (not in this FreeBSD release)".to_string(),
         };
         out.push(Diagnostic::error(
             field_of(&p.name),
             format!(
-                "this host has no jail parameter `{positive}` (no sysctl {SYSCTL_PREFIX}{positive}){hint}"
+                "this host has no jail parameter `{shown}` (no sysctl {SYSCTL_PREFIX}{shown}){hint}"
             ),
         ));
     }
     out
-}
-
-/// `allow.nomlock` → `allow.mlock`, for messages.
-fn described_as_positive(name: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((h, l)) => format!("{h}.{}", l.strip_prefix("no").unwrap_or(l)),
-        None => name.strip_prefix("no").unwrap_or(name).to_string(),
-    }
 }
 
 /// devfs mounts whose `ruleset=N` is not loaded on the host.

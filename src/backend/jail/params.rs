@@ -89,6 +89,14 @@ pub(super) fn flag(name: &str, on: bool) -> JailParam {
     p(negated, ParamValue::Flag)
 }
 
+/// The inverse of `flag`'s negation: `allow.nomlock` → `allow.mlock`.
+pub(super) fn positive(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((head, last)) => format!("{head}.{}", last.strip_prefix("no").unwrap_or(last)),
+        None => name.strip_prefix("no").unwrap_or(name).to_string(),
+    }
+}
+
 pub(super) fn jail_params(
     name: &str,
     jail_path: &str,

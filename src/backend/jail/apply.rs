@@ -614,17 +614,10 @@ fn raise_children_max(parent: &str) -> Result<()> {
     if cur < max {
         return Ok(());
     }
+    use super::params::{p, ParamValue};
     let params = [
-        super::params::JailParam {
-            name: "name".into(),
-            value: super::params::ParamValue::String(parent.into()),
-            implicit: false,
-        },
-        super::params::JailParam {
-            name: "children.max".into(),
-            value: super::params::ParamValue::Int(cur + 1),
-            implicit: false,
-        },
+        p("name", ParamValue::String(parent.into())),
+        p("children.max", ParamValue::Int(cur + 1)),
     ];
     let enc = encode::encode_all(&params).map_err(|e| anyhow!(e))?;
     sys::jail_set(&enc, libc::JAIL_UPDATE)

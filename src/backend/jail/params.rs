@@ -61,7 +61,7 @@ pub enum ParamValue {
     Ip6(Vec<Ipv6Addr>),
 }
 
-fn p(name: impl Into<String>, value: ParamValue) -> JailParam {
+pub(super) fn p(name: impl Into<String>, value: ParamValue) -> JailParam {
     JailParam {
         name: name.into(),
         value,

@@ -181,6 +181,24 @@ fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
     object
 }
 
+/// Links `lib` from its static archive when the C toolchain has one: one
+/// object fewer for the loader to map and relocate in every process (each
+/// verb starts the binary once, `create`/`run`/`exec` twice).
+fn link_static_if_found(lib: &str) {
+    let out = Command::new(c_compiler())
+        .arg(format!("-print-file-name=lib{lib}.a"))
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    match out.as_deref().and_then(Path::parent) {
+        Some(dir) if dir.is_absolute() => {
+            println!("cargo:rustc-link-search=native={}", dir.display());
+            println!("cargo:rustc-link-lib=static={lib}");
+        }
+        _ => println!("cargo:rustc-link-lib=dylib={lib}"),
+    }
+}
+
 /// `crun-lazy`: the `crun` binary relinked with the same first-use libsystemd
 /// as stockade. `scripts/bench` shows it next to `crun` so that stockade's own
 /// overhead is visible apart from what the lazy loading saves. Only the
@@ -258,9 +276,11 @@ fn main() {
     // After libcrun on the link line: it resolves libcrun's sd_* references.
     let systemd_lazy = build_systemd_lazy(&manifest, &out_dir);
     link_crun_lazy(&build, &systemd_lazy);
-    for lib in ["seccomp", "cap"] {
-        println!("cargo:rustc-link-lib=dylib={lib}");
-    }
+    // libseccomp stays shared: its syscall-name tables must be the host's
+    // (a package built on Debian 12 and run on 13 must resolve the names the
+    // newer kernels added, or they are silently left out of a filter).
+    println!("cargo:rustc-link-lib=dylib=seccomp");
+    link_static_if_found("cap");
     // Exposed to dependents as DEP_CRUN_BUILD_DIR (bench finds the crun binary there).
     println!("cargo:build_dir={}", build.display());
 

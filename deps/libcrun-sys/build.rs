@@ -155,30 +155,40 @@ fn c_compiler() -> String {
     env::var("CC").unwrap_or_else(|_| "cc".into())
 }
 
-/// Compiles `csrc/systemd_lazy.c` into a static library in OUT_DIR: libcrun
-/// then reaches libsystemd through dlopen() at first use instead of having the
-/// loader map it (and its five dependencies) into every process.
-fn build_systemd_lazy(manifest: &Path, out_dir: &Path) -> PathBuf {
-    let source = manifest.join("csrc/systemd_lazy.c");
-    println!("cargo:rerun-if-changed={}", source.display());
-    let object = out_dir.join("systemd_lazy.o");
-    run(
-        Command::new(c_compiler())
-            .args(["-c", "-O2", "-g", "-fPIC", "-Wall"])
-            .arg(&source)
-            .arg("-o")
-            .arg(&object),
-        "compiling csrc/systemd_lazy.c",
-    );
-    let archive = out_dir.join("libstockade_systemd_lazy.a");
+/// Compiles the `csrc/` files into a static library in OUT_DIR: libcrun then
+/// reaches libsystemd and libseccomp through dlopen() at first use instead of
+/// having the loader map them into every process. Returns the objects by
+/// file stem.
+fn build_lazy_libs(manifest: &Path, out_dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let header = manifest.join("csrc/lazy_lib.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    let mut objects = Vec::new();
+    for stem in ["lazy_lib", "systemd_lazy", "seccomp_lazy"] {
+        let source = manifest.join(format!("csrc/{stem}.c"));
+        println!("cargo:rerun-if-changed={}", source.display());
+        let object = out_dir.join(format!("{stem}.o"));
+        run(
+            Command::new(c_compiler())
+                .args(["-c", "-O2", "-g", "-fPIC", "-Wall"])
+                .arg(&source)
+                .arg("-o")
+                .arg(&object),
+            &format!("compiling csrc/{stem}.c"),
+        );
+        objects.push((stem, object));
+    }
+    let archive = out_dir.join("libstockade_lazy.a");
     let _ = fs::remove_file(&archive);
     run(
-        Command::new("ar").arg("rcs").arg(&archive).arg(&object),
-        "archiving systemd_lazy.o",
+        Command::new("ar")
+            .arg("rcs")
+            .arg(&archive)
+            .args(objects.iter().map(|(_, o)| o)),
+        "archiving the csrc objects",
     );
     println!("cargo:rustc-link-search=native={}", out_dir.display());
-    println!("cargo:rustc-link-lib=static=stockade_systemd_lazy");
-    object
+    println!("cargo:rustc-link-lib=static=stockade_lazy");
+    objects
 }
 
 /// Links `lib` from its static archive when the C toolchain has one: one
@@ -203,7 +213,7 @@ fn link_static_if_found(lib: &str) {
 /// as stockade. `scripts/bench` shows it next to `crun` so that stockade's own
 /// overhead is visible apart from what the lazy loading saves. Only the
 /// benchmark needs it: a failed link is a warning, not a failed build.
-fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
+fn link_crun_lazy(build: &Path, lazy: &[(&str, PathBuf)]) {
     let mut objects: Vec<PathBuf> = fs::read_dir(build.join("src"))
         .expect("list crun objects")
         .flatten()
@@ -220,7 +230,12 @@ fn link_crun_lazy(build: &Path, systemd_lazy: &Path) {
         .arg(build.join("crun-lazy"))
         .args(&objects)
         .arg(build.join(".libs/libcrun.a"))
-        .arg(systemd_lazy)
+        // Only libsystemd at first use: libseccomp is linked as upstream does.
+        .args(
+            lazy.iter()
+                .filter(|(stem, _)| *stem != "seccomp_lazy")
+                .map(|(_, o)| o),
+        )
         .args(["-lseccomp", "-lcap"])
         .arg(build.join("libocispec/yajl/.libs/libyajl.a"))
         .status();
@@ -274,12 +289,12 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", libs.display());
     println!("cargo:rustc-link-lib=static=crun");
     // After libcrun on the link line: it resolves libcrun's sd_* references.
-    let systemd_lazy = build_systemd_lazy(&manifest, &out_dir);
-    link_crun_lazy(&build, &systemd_lazy);
-    // libseccomp stays shared: its syscall-name tables must be the host's
-    // (a package built on Debian 12 and run on 13 must resolve the names the
-    // newer kernels added, or they are silently left out of a filter).
-    println!("cargo:rustc-link-lib=dylib=seccomp");
+    let lazy = build_lazy_libs(&manifest, &out_dir);
+    link_crun_lazy(&build, &lazy);
+    // libseccomp stays a shared library, opened at first use
+    // (csrc/seccomp_lazy.c): its syscall-name tables must be the host's (a
+    // package built on Debian 12 and run on 13 must resolve the names the
+    // newer kernels added, or they are left out of a filter).
     link_static_if_found("cap");
     // Exposed to dependents as DEP_CRUN_BUILD_DIR (bench finds the crun binary there).
     println!("cargo:build_dir={}", build.display());

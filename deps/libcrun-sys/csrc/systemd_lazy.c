@@ -15,84 +15,34 @@
  * shared library"), which libcrun reports with the operation that needed it;
  * the unref and free calls have nothing to release and do nothing.
  *
- * The library is opened only from the root the process started in: a call
- * made after the process has moved into a container's root (a journald
- * message from the container's init, say) must not load a libsystemd the
- * container provides. stockade makes every sd_* call from the runtime
- * process on the host side and never installs libcrun's journald output.
- *
- * Resolution is idempotent (dlopen is reference-counted and dlsym returns the
- * same address), so racing first calls are harmless; the atomics only keep
- * the stores well-defined when `features` runs inside a threaded test.  */
+ * The library is opened only from the root the process started in
+ * (csrc/lazy_lib.c); stockade makes every sd_* call from the runtime
+ * process on the host side and never installs libcrun's journald output.  */
 
-#include <dlfcn.h>
+#include "lazy_lib.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
-static dev_t start_root_dev;
-static ino_t start_root_ino;
-static int start_root_known;
-
-__attribute__ ((constructor)) static void
-remember_start_root (void)
-{
-  struct stat st;
-
-  if (stat ("/", &st) == 0)
-    {
-      start_root_dev = st.st_dev;
-      start_root_ino = st.st_ino;
-      start_root_known = 1;
-    }
-}
-
-static int
-still_in_start_root (void)
-{
-  struct stat st;
-
-  return start_root_known && stat ("/", &st) == 0 && st.st_dev == start_root_dev
-         && st.st_ino == start_root_ino;
-}
+static void *libsystemd;
 
 static void *
 libsystemd_symbol (const char *name)
 {
-  static void *handle;
-  void *h = __atomic_load_n (&handle, __ATOMIC_ACQUIRE);
-
-  if (h == NULL)
-    {
-      if (! still_in_start_root ())
-        return NULL;
-      h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-      if (h == NULL)
-        return NULL;
-      __atomic_store_n (&handle, h, __ATOMIC_RELEASE);
-    }
-  return dlsym (h, name);
+  return stockade_lazy_symbol (&libsystemd, "libsystemd.so.0", name);
 }
 
 /* Resolves NAME once; CACHE keeps its address.  */
 static void *
 resolve (void **cache, const char *name)
 {
-  void *f = __atomic_load_n (cache, __ATOMIC_ACQUIRE);
-
-  if (f == NULL)
-    {
-      f = libsystemd_symbol (name);
-      if (f != NULL)
-        __atomic_store_n (cache, f, __ATOMIC_RELEASE);
-    }
-  return f;
+  return stockade_lazy_resolve (&libsystemd, "libsystemd.so.0", cache, name);
 }
 
 /* Every forwarded function that returns a value, as

@@ -17,4 +17,7 @@ extern "C" {
     /// 1 when libsystemd.so.0 can be loaded; libcrun reaches it only through
     /// dlopen at first use (`csrc/systemd_lazy.c`).
     pub fn stockade_libsystemd_available() -> std::os::raw::c_int;
+    /// 1 when libseccomp.so.2 can be loaded; libcrun reaches it only through
+    /// dlopen at first use (`csrc/seccomp_lazy.c`).
+    pub fn stockade_libseccomp_available() -> std::os::raw::c_int;
 }

@@ -657,6 +657,13 @@ pub fn libsystemd_available() -> bool {
     unsafe { sys::stockade_libsystemd_available() != 0 }
 }
 
+/// Whether libseccomp.so.2 loads and has every function libcrun calls
+/// (libcrun-sys opens it at first use).
+pub fn libseccomp_available() -> bool {
+    // SAFETY: takes no arguments; at most dlopens libseccomp.so.2.
+    unsafe { sys::stockade_libseccomp_available() != 0 }
+}
+
 /// What the linked libcrun says it supports (see libcrun-ffi notes, §9).
 pub fn features() -> Result<CrunFeatures> {
     // A context with no handler manager: only `handler_manager` is read.
@@ -678,6 +685,8 @@ pub fn features() -> Result<CrunFeatures> {
     // libcrun was built with the systemd managers, but reaches libsystemd
     // only at first use: claim them only where it can be loaded.
     let libsystemd = libsystemd_available();
+    // Likewise libseccomp: without it no profile can be compiled.
+    let libseccomp = libseccomp_available();
     // SAFETY: `info` and everything it points to stay valid until freed below.
     let out = unsafe {
         let i = &*info;
@@ -692,7 +701,7 @@ pub fn features() -> Result<CrunFeatures> {
             cgroup_v2: l.cgroup.v2,
             cgroup_systemd: l.cgroup.systemd && libsystemd,
             cgroup_systemd_user: l.cgroup.systemd_user && libsystemd,
-            seccomp_enabled: l.seccomp.enabled,
+            seccomp_enabled: l.seccomp.enabled && libseccomp,
             seccomp_actions: copy_list(l.seccomp.actions),
             seccomp_operators: copy_list(l.seccomp.operators),
             seccomp_archs: copy_list(l.seccomp.archs),
@@ -700,7 +709,7 @@ pub fn features() -> Result<CrunFeatures> {
             selinux: l.selinux.enabled,
             idmap: l.mount_ext.idmap.enabled,
             intel_rdt: l.intel_rdt.enabled,
-            libseccomp_version: (!a.io_github_seccomp_libseccomp_version.is_null())
+            libseccomp_version: (libseccomp && !a.io_github_seccomp_libseccomp_version.is_null())
                 .then(|| opt_str(a.io_github_seccomp_libseccomp_version)),
             checkpoint: a.run_oci_crun_checkpoint_enabled,
             commit: (!a.run_oci_crun_commit.is_null()).then(|| opt_str(a.run_oci_crun_commit)),
@@ -743,6 +752,18 @@ mod tests {
         .iter()
         .any(|d| std::path::Path::new(d).join("libsystemd.so.0").exists());
         assert_eq!(super::libsystemd_available(), installed);
+    }
+
+    #[test]
+    fn libseccomp_is_found_and_reports_its_version() {
+        assert!(
+            super::libseccomp_available(),
+            "libseccomp.so.2 did not load"
+        );
+        let f = super::features().unwrap();
+        assert!(f.seccomp_enabled);
+        let v = f.libseccomp_version.expect("no libseccomp version");
+        assert!(!v.starts_with("0.0."), "version {v} is the stand-in");
     }
 
     #[test]

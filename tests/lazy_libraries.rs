@@ -1,45 +1,87 @@
-//! libsystemd is loaded at first use (deps/libcrun-sys/csrc/systemd_lazy.c):
-//! commands that never talk to systemd do not map it, and the systemd cgroup
-//! manager still talks to a D-Bus daemon through the real library.
+//! libsystemd and libseccomp are loaded at first use
+//! (deps/libcrun-sys/csrc/{systemd,seccomp}_lazy.c): commands that never
+//! talk to systemd or compile a seccomp profile do not map them, the systemd
+//! cgroup manager still talks to a D-Bus daemon through the real libsystemd,
+//! and a profile is compiled by the real libseccomp.
 
 mod common;
 
 use std::fs;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{leftovers, Env, BIN};
 
-#[test]
-fn commands_that_do_not_use_systemd_do_not_map_libsystemd() {
-    let mut env = Env::new(&["sleep", "30"]);
-    let id = env.id("nosd");
-    let mut run = Command::new(BIN)
+/// A foreground `run` of `id`, returned once its container runs: the
+/// runtime process is then still inside libcrun, waiting for it.
+fn run_in_foreground(env: &Env, id: &str) -> Child {
+    let run = Command::new(BIN)
         .arg("--root")
         .arg(&env.root)
-        .args(["run", "--bundle", env.bundle_str(), &id])
+        .args(["run", "--bundle", env.bundle_str(), id])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let t = Instant::now();
-    while !env.root.join(&id).exists() || env.status(&id) != "running" {
+    while !env.root.join(id).exists() || env.status(id) != "running" {
         assert!(t.elapsed() < Duration::from_secs(10), "{id} never ran");
         std::thread::sleep(Duration::from_millis(20));
     }
-    // The foreground runtime process is still inside libcrun, waiting.
+    run
+}
+
+fn stop(env: &Env, id: &str, mut run: Child) {
+    env.cmd(&["kill", id, "KILL"]).ok();
+    run.wait().unwrap();
+    env.cmd(&["delete", "--force", id]).ok();
+}
+
+#[test]
+fn a_run_without_systemd_or_seccomp_maps_neither_library() {
+    let mut env = Env::new(&["sleep", "30"]);
+    assert!(env.config()["linux"].get("seccomp").is_none());
+    let id = env.id("nolibs");
+    let run = run_in_foreground(&env, &id);
     let maps = fs::read_to_string(format!("/proc/{}/maps", run.id())).unwrap();
-    assert!(
-        maps.contains("libseccomp"),
-        "not the runtime's own map: {maps}"
-    );
+    assert!(maps.contains("libc.so"), "not a process map: {maps}");
     assert!(
         !maps.contains("libsystemd"),
         "libsystemd mapped by a cgroupfs run"
     );
-    env.cmd(&["kill", &id, "KILL"]).ok();
-    run.wait().unwrap();
-    env.cmd(&["delete", "--force", &id]).ok();
+    assert!(
+        !maps.contains("libseccomp"),
+        "libseccomp mapped by a run without a seccomp profile"
+    );
+    stop(&env, &id, run);
+}
+
+#[test]
+fn a_seccomp_profile_is_compiled_by_the_real_libseccomp() {
+    let mut env = Env::new(&["sleep", "30"]);
+    // Everything allowed but one syscall that nothing here makes: the filter
+    // is compiled and installed, and the container still runs.
+    env.edit(|c| {
+        c["linux"]["seccomp"] = serde_json::json!({
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"],
+            "syscalls": [{"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO"}]
+        });
+    });
+    let id = env.id("seccomp");
+    let run = run_in_foreground(&env, &id);
+    let maps = fs::read_to_string(format!("/proc/{}/maps", run.id())).unwrap();
+    assert!(
+        maps.contains("libseccomp.so"),
+        "libseccomp not loaded for a profile: {maps}"
+    );
+    let pid = env.cmd(&["state", &id]).json()["pid"].as_i64().unwrap();
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(
+        status.lines().any(|l| l == "Seccomp:\t2"),
+        "the container runs without a seccomp filter: {status}"
+    );
+    stop(&env, &id, run);
 }
 
 /// A private D-Bus daemon standing in for the system bus, killed on drop.

@@ -154,6 +154,15 @@ def delete_stopped(rt, b):
     return ns, m
 
 
+def delete_created(rt, b):
+    """`delete --force` of a created container (podman's `rm -f`): the
+    init is killed and its cgroup removed while it is still exiting."""
+    cid = new_id("delf")
+    rt.call("create", "--bundle", b.podman, cid)
+    ns, m, _ = rt.call("delete", "--force", cid)
+    return ns, m
+
+
 def spec(rt, b):
     d = os.path.join(b.work, "spec-" + rt.name)
     os.makedirs(d, exist_ok=True)
@@ -217,6 +226,7 @@ def workloads(args):
         ("ps", one_call("ps", "--format", "json", "{P}"), QUICK_REPS),
         ("exec", one_call("exec", "{P}", "/bin/true"), QUICK_REPS),
         ("delete", delete_stopped, 1),
+        ("delete --force of a created podman-shaped container", delete_created, 1),
         ("run + delete", lambda rt, b: run_delete(rt, b.true), 1),
         ("create/start/wait/delete", lifecycle, 1),
         ("podman-shaped run + delete", lambda rt, b: run_delete(rt, b.podman), 1),

@@ -47,15 +47,17 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
 /// Option words `create` would refuse, and words a bind mount would ignore
 /// (a bind mount keeps its source's file-system flags and takes no data).
 fn options(m: &Value, at: &dyn Fn() -> String, out: &mut Vec<Diagnostic>) {
-    let words: Vec<&str> = array(m, "options")
+    // Each word's kind is looked up once.
+    let words: Vec<(&str, Option<Kind>)> = array(m, "options")
         .iter()
         .filter_map(Value::as_str)
+        .map(|w| (w, kind(w)))
         .collect();
     let bind =
-        string(m, "type") == Some("bind") || words.iter().any(|w| kind(w) == Some(Kind::Bind));
-    for (j, w) in words.iter().enumerate() {
+        string(m, "type") == Some("bind") || words.iter().any(|(_, k)| *k == Some(Kind::Bind));
+    for (j, (w, k)) in words.iter().enumerate() {
         let here = || path::index(&path::key(&at(), "options"), j);
-        match kind(w) {
+        match k {
             Some(Kind::Refused(why)) => out.push(Diagnostic::error(here(), format!("`{w}`: {why}"))),
             Some(Kind::Superblock) if bind => out.push(Diagnostic::warning(
                 here(),

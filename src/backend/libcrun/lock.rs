@@ -68,14 +68,8 @@ impl Lock {
 
     fn take(root: &Path, id: &str, wait: bool) -> Result<Option<Lock>> {
         let path = lock_path(root, id);
-        let dir = root.join(LOCK_DIR);
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| Error::io(format!("container `{id}`: create {}", dir.display()), e))?;
-        loop {
-            let file = OpenOptions::new()
+        let open = || {
+            OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
@@ -83,7 +77,24 @@ impl Lock {
                 .mode(0o600)
                 .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
                 .open(&path)
-                .map_err(|e| Error::io(format!("container `{id}`: open {}", path.display()), e))?;
+        };
+        loop {
+            // The lock directory exists but for the first lock under a root.
+            let file = match open() {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let dir = root.join(LOCK_DIR);
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(&dir)
+                        .map_err(|e| {
+                            Error::io(format!("container `{id}`: create {}", dir.display()), e)
+                        })?;
+                    open()
+                }
+                other => other,
+            }
+            .map_err(|e| Error::io(format!("container `{id}`: open {}", path.display()), e))?;
             let granted = crate::sys::lock(file.as_fd(), wait)
                 .map_err(|e| Error::io(format!("container `{id}`: lock {}", path.display()), e))?;
             if !granted {

@@ -206,13 +206,19 @@ pub fn kill(ctx: &mut Context, signal: &str, all: bool) -> Result<()> {
     check(ret, err).map(drop)
 }
 
-pub fn delete(ctx: &mut Context, force: bool) -> Result<()> {
+/// `def`: the definition libcrun uses instead of reading the stored config
+/// (see `delete_def`); None makes it read the stored config itself.
+pub fn delete(ctx: &mut Context, def: Option<&Container>, force: bool) -> Result<()> {
     let mut err = ptr::null_mut();
-    // SAFETY: a NULL definition makes libcrun read the stored config itself.
+    let def = match def {
+        // SAFETY: a loaded container points to its parsed definition, which
+        // lives as long as the container (borrowed for this call).
+        Some(c) => unsafe { (*c.0).container_def },
+        None => ptr::null_mut(),
+    };
+    // SAFETY: ctx is valid; `def` is NULL or the definition borrowed above.
     check(
-        unsafe {
-            sys::libcrun_container_delete(&mut ctx.raw, ptr::null_mut(), ctx.id(), force, &mut err)
-        },
+        unsafe { sys::libcrun_container_delete(&mut ctx.raw, def, ctx.id(), force, &mut err) },
         err,
     )
     .map(drop)

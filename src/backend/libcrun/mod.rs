@@ -2,6 +2,7 @@
 //! (one short-lived process per verb, no threads — what libcrun requires).
 
 mod additions;
+mod delete_def;
 mod errors;
 pub mod ffi;
 mod host_mounts;
@@ -388,7 +389,9 @@ impl Runtime {
             return Ok(());
         }
         let rdt = additions::rdt_record(&self.root, id);
-        ffi::delete(&mut self.ctx(id), force).map_err(|e| errors::describe("delete", id, &e))?;
+        let def = delete_def::for_delete(&self.root.join(id));
+        ffi::delete(&mut self.ctx(id), def.as_ref(), force)
+            .map_err(|e| errors::describe("delete", id, &e))?;
         additions::remove_rdt(rdt);
         if let Some(g) = &mounts {
             g.unmount_new();

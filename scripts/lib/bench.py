@@ -525,7 +525,8 @@ def report(args, rts, b, times, rss, sc):
     if sc:
         steps = sorted({n for _, n in sc})
         print(f"\nScale: median ms with N running containers in the state root "
-              f"({args.scale_rounds} rounds per step); growth = time at N={steps[-1]} / time at N={steps[0]}\n")
+              f"({args.scale_rounds} rounds per step); growth = time at N={steps[-1]} / time at N={steps[0]}; "
+              f"per container = (time at N={steps[-1]} - time at N={steps[0]}) / {steps[-1] - steps[0]}, in us\n")
         print("| operation | N | " + " | ".join(names) + " |")
         print("|---" * (2 + len(names)) + "|")
         for op in ("list", "state", "create"):
@@ -535,6 +536,10 @@ def report(args, rts, b, times, rss, sc):
             first, last = sc[(op, steps[0])], sc[(op, steps[-1])]
             print(f"| {op} | growth | " + " | ".join(
                 f"{statistics.median(last[x]) / statistics.median(first[x]):.2f}x" for x in names) + " |")
+            span = steps[-1] - steps[0]
+            print(f"| {op} | per container | " + " | ".join(
+                f"{(statistics.median(last[x]) - statistics.median(first[x])) / span / 1000:.1f} us"
+                for x in names) + " |")
     # The targets, against crun-lazy: every workload at or below
     # 1.00x, the verbs that never enter a container at or below 0.70x, peak
     # RSS at most 1 MiB above.

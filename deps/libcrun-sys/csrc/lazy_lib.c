@@ -14,7 +14,6 @@
 #include "lazy_lib.h"
 
 #include <dlfcn.h>
-#include <stddef.h>
 #include <sys/stat.h>
 
 static dev_t start_root_dev;
@@ -44,32 +43,43 @@ still_in_start_root (void)
 }
 
 void *
-stockade_lazy_symbol (void **handle, const char *soname, const char *name)
+stockade_lazy_symbol (struct stockade_lazy_lib *lib, const char *name)
 {
-  void *h = __atomic_load_n (handle, __ATOMIC_ACQUIRE);
+  void *h = __atomic_load_n (&lib->handle, __ATOMIC_ACQUIRE);
 
   if (h == NULL)
     {
       if (! still_in_start_root ())
         return NULL;
-      h = dlopen (soname, RTLD_NOW | RTLD_LOCAL);
+      h = dlopen (lib->soname, RTLD_NOW | RTLD_LOCAL);
       if (h == NULL)
         return NULL;
-      __atomic_store_n (handle, h, __ATOMIC_RELEASE);
+      __atomic_store_n (&lib->handle, h, __ATOMIC_RELEASE);
     }
   return dlsym (h, name);
 }
 
 void *
-stockade_lazy_resolve (void **handle, const char *soname, void **cache, const char *name)
+stockade_lazy_resolve (struct stockade_lazy_lib *lib, void **cache, const char *name)
 {
   void *f = __atomic_load_n (cache, __ATOMIC_ACQUIRE);
 
   if (f == NULL)
     {
-      f = stockade_lazy_symbol (handle, soname, name);
+      f = stockade_lazy_symbol (lib, name);
       if (f != NULL)
         __atomic_store_n (cache, f, __ATOMIC_RELEASE);
     }
   return f;
+}
+
+int
+stockade_lazy_has_all (struct stockade_lazy_lib *lib, const char *const *names, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (stockade_lazy_symbol (lib, names[i]) == NULL)
+      return 0;
+  return 1;
 }

@@ -25,13 +25,8 @@
 #include <stdint.h>
 #include <seccomp.h>
 
-static void *libseccomp;
-
-static void *
-resolve (void **cache, const char *name)
-{
-  return stockade_lazy_resolve (&libseccomp, "libseccomp.so.2", cache, name);
-}
+static struct stockade_lazy_lib libseccomp = { "libseccomp.so.2", NULL };
+#define STOCKADE_LAZY_LIBRARY libseccomp
 
 /* Every forwarded function, as
    X (return type, name, parameters, arguments, result when unavailable).  */
@@ -46,21 +41,14 @@ resolve (void **cache, const char *name)
      (ctx, action, syscall, arg_cnt, arg_array), -ELIBACC)                                            \
   X (int, seccomp_export_bpf, (const scmp_filter_ctx ctx, int fd), (ctx, fd), -ELIBACC)
 
-#define DEFINE_FORWARD(ret_type, name, params, args, unavailable)                                     \
-  ret_type name params                                                                                \
-  {                                                                                                   \
-    static void *cache;                                                                               \
-    ret_type (*real) params = (ret_type (*) params) resolve (&cache, #name);                          \
-    return real ? real args : unavailable;                                                            \
-  }
-
-LIBSECCOMP_FUNCTIONS (DEFINE_FORWARD)
+LIBSECCOMP_FUNCTIONS (STOCKADE_LAZY_FORWARD)
 
 void
 seccomp_release (scmp_filter_ctx ctx)
 {
   static void *cache;
-  void (*real) (scmp_filter_ctx) = (void (*) (scmp_filter_ctx)) resolve (&cache, "seccomp_release");
+  void (*real) (scmp_filter_ctx)
+      = (void (*) (scmp_filter_ctx)) stockade_lazy_resolve (&libseccomp, &cache, "seccomp_release");
 
   /* Without libseccomp no context was ever created.  */
   if (real != NULL)
@@ -73,7 +61,8 @@ seccomp_version (void)
   static void *cache;
   static const struct scmp_version none = { 0, 0, 0 };
   const struct scmp_version *(*real) (void)
-      = (const struct scmp_version * (*) (void)) resolve (&cache, "seccomp_version");
+      = (const struct scmp_version * (*) (void)) stockade_lazy_resolve (&libseccomp, &cache,
+                                                                        "seccomp_version");
 
   return real ? real () : &none;
 }
@@ -96,17 +85,11 @@ seccomp_rule_add (scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned in
   return seccomp_rule_add_array (ctx, action, syscall, arg_cnt, args);
 }
 
-#define NAME_OF(ret_type, name, params, args, unavailable) #name,
 static const char *const forwarded[]
-    = { LIBSECCOMP_FUNCTIONS (NAME_OF) "seccomp_release", "seccomp_version" };
+    = { LIBSECCOMP_FUNCTIONS (STOCKADE_LAZY_NAME_OF) "seccomp_release", "seccomp_version" };
 
 int
 stockade_libseccomp_available (void)
 {
-  size_t i;
-
-  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
-    if (stockade_lazy_symbol (&libseccomp, "libseccomp.so.2", forwarded[i]) == NULL)
-      return 0;
-  return 1;
+  return stockade_lazy_has_all (&libseccomp, forwarded, sizeof (forwarded) / sizeof (forwarded[0]));
 }

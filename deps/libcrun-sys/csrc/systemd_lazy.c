@@ -30,20 +30,8 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
-static void *libsystemd;
-
-static void *
-libsystemd_symbol (const char *name)
-{
-  return stockade_lazy_symbol (&libsystemd, "libsystemd.so.0", name);
-}
-
-/* Resolves NAME once; CACHE keeps its address.  */
-static void *
-resolve (void **cache, const char *name)
-{
-  return stockade_lazy_resolve (&libsystemd, "libsystemd.so.0", cache, name);
-}
+static struct stockade_lazy_lib libsystemd = { "libsystemd.so.0", NULL };
+#define STOCKADE_LAZY_LIBRARY libsystemd
 
 /* Every forwarded function that returns a value, as
    X (return type, name, parameters, arguments, result when unavailable).
@@ -88,21 +76,14 @@ resolve (void **cache, const char *name)
      (const char *file, const char *line, const char *func, const struct iovec *iov, int n),          \
      (file, line, func, iov, n), -ELIBACC)
 
-#define DEFINE_FORWARD(ret_type, name, params, args, unavailable)                                     \
-  ret_type name params                                                                                \
-  {                                                                                                   \
-    static void *cache;                                                                               \
-    ret_type (*real) params = (ret_type (*) params) resolve (&cache, #name);                          \
-    return real ? real args : unavailable;                                                            \
-  }
-
-LIBSYSTEMD_FUNCTIONS (DEFINE_FORWARD)
+LIBSYSTEMD_FUNCTIONS (STOCKADE_LAZY_FORWARD)
 
 void
 sd_bus_error_free (sd_bus_error *e)
 {
   static void *cache;
-  void (*real) (sd_bus_error *) = (void (*) (sd_bus_error *)) resolve (&cache, "sd_bus_error_free");
+  void (*real) (sd_bus_error *)
+      = (void (*) (sd_bus_error *)) stockade_lazy_resolve (&libsystemd, &cache, "sd_bus_error_free");
 
   /* Without libsystemd nothing can have filled the error in.  */
   if (real != NULL)
@@ -111,18 +92,13 @@ sd_bus_error_free (sd_bus_error *e)
 
 /* `features` reports the systemd cgroup managers only when every forwarded
    function resolves (an older libsystemd lacks some).  */
-#define NAME_OF(ret_type, name, params, args, unavailable) #name,
-static const char *const forwarded[] = { LIBSYSTEMD_FUNCTIONS (NAME_OF) "sd_bus_error_free" };
+static const char *const forwarded[]
+    = { LIBSYSTEMD_FUNCTIONS (STOCKADE_LAZY_NAME_OF) "sd_bus_error_free" };
 
 int
 stockade_libsystemd_available (void)
 {
-  size_t i;
-
-  for (i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
-    if (libsystemd_symbol (forwarded[i]) == NULL)
-      return 0;
-  return 1;
+  return stockade_lazy_has_all (&libsystemd, forwarded, sizeof (forwarded) / sizeof (forwarded[0]));
 }
 
 int

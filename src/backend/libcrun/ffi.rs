@@ -207,7 +207,8 @@ pub fn kill(ctx: &mut Context, signal: &str, all: bool) -> Result<()> {
 }
 
 /// `def`: the definition libcrun uses instead of reading the stored config
-/// (see `delete_def`); None makes it read the stored config itself.
+/// (`stored::Stored::delete_definition`); None makes it read the stored
+/// config itself.
 pub fn delete(ctx: &mut Context, def: Option<&Container>, force: bool) -> Result<()> {
     let mut err = ptr::null_mut();
     let def = match def {

@@ -2,7 +2,6 @@
 //! (one short-lived process per verb, no threads — what libcrun requires).
 
 mod additions;
-mod delete_def;
 mod errors;
 pub mod ffi;
 mod host_mounts;
@@ -12,6 +11,7 @@ mod mempolicy;
 mod netdev;
 mod rdt;
 mod recover;
+mod stored;
 mod sub_cgroup;
 
 use std::path::{Path, PathBuf};
@@ -33,19 +33,6 @@ pub struct Runtime {
     pub root: PathBuf,
     pub systemd_cgroup: bool,
     pub force_no_cgroup: bool,
-}
-
-/// See `Runtime::stored`.
-#[derive(Clone, serde::Deserialize)]
-struct Stored {
-    process: Option<Value>,
-    linux: Option<StoredLinux>,
-}
-
-#[derive(Clone, serde::Deserialize)]
-struct StoredLinux {
-    #[serde(rename = "memoryPolicy")]
-    memory_policy: Option<Value>,
 }
 
 fn path_str(p: &Path) -> String {
@@ -317,22 +304,10 @@ impl Runtime {
         })
     }
 
-    /// The parts of the stored config `exec` needs (the rest, mostly a
-    /// podman config's seccomp profile, is skipped unbuilt). Read once per
-    /// process: the command asks for the process, the backend for the
-    /// memory policy.
-    fn stored(&self, id: &str) -> Result<Stored> {
-        static READ: std::sync::OnceLock<(PathBuf, Stored)> = std::sync::OnceLock::new();
-        let path = self.root.join(id).join("config.json");
-        if let Some((_, s)) = READ.get().filter(|(p, _)| *p == path) {
-            return Ok(s.clone());
-        }
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
-        let s: Stored = serde_json::from_str(&text)
-            .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
-        let _ = READ.set((path, s.clone()));
-        Ok(s)
+    /// The parts of the config libcrun stored at create time that the
+    /// verbs read back.
+    fn stored(&self, id: &str) -> Result<stored::Stored> {
+        stored::read(self.root.join(id).join("config.json"))
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -389,7 +364,9 @@ impl Runtime {
             return Ok(());
         }
         let rdt = additions::rdt_record(&self.root, id);
-        let def = delete_def::for_delete(&self.root.join(id));
+        // Unreadable: libcrun reads the stored config itself and says why.
+        let def = self.stored(id).ok().and_then(|s| s.delete_definition());
+        let def = def.and_then(|text| ffi::load_from_memory(&text).ok());
         ffi::delete(&mut self.ctx(id), def.as_ref(), force)
             .map_err(|e| errors::describe("delete", id, &e))?;
         additions::remove_rdt(rdt);

@@ -1,0 +1,103 @@
+//! What verbs read back from the config.json libcrun stored at create time:
+//! `exec` the process and memory policy it builds on, `delete` the poststop
+//! hooks and namespaces. Only those parts are built; the rest (mostly a
+//! podman config's seccomp profile) is skipped unbuilt.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Deserialize)]
+pub(super) struct Stored {
+    pub process: Option<Value>,
+    hooks: Option<Hooks>,
+    pub linux: Option<Linux>,
+}
+
+#[derive(Clone, Deserialize)]
+struct Hooks {
+    poststop: Option<Vec<IgnoredAny>>,
+}
+
+#[derive(Clone, Deserialize)]
+pub(super) struct Linux {
+    #[serde(rename = "memoryPolicy")]
+    pub memory_policy: Option<Value>,
+    namespaces: Option<Value>,
+}
+
+/// The stored config at `path`, read once per process (`exec` asks for the
+/// process in the command and for the memory policy in the backend).
+pub(super) fn read(path: PathBuf) -> Result<Stored> {
+    static READ: std::sync::OnceLock<(PathBuf, Stored)> = std::sync::OnceLock::new();
+    if let Some((_, s)) = READ.get().filter(|(p, _)| *p == path) {
+        return Ok(s.clone());
+    }
+    let s = parse(&path)?;
+    let _ = READ.set((path, s.clone()));
+    Ok(s)
+}
+
+fn parse(path: &Path) -> Result<Stored> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
+    serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
+}
+
+impl Stored {
+    /// The config text `delete` hands libcrun instead of letting it parse
+    /// the whole stored config: libcrun reads it only for poststop hooks
+    /// and, for `--force`, a PID namespace of the container's own, so
+    /// without poststop hooks `linux.namespaces` alone makes it do exactly
+    /// the same. None when there are poststop hooks to run.
+    pub fn delete_definition(&self) -> Option<String> {
+        let hooks = self.hooks.as_ref().and_then(|h| h.poststop.as_ref());
+        if hooks.is_some_and(|p| !p.is_empty()) {
+            return None;
+        }
+        let mut doc = json!({ "ociVersion": "1.0.0" });
+        if let Some(ns) = self.linux.as_ref().and_then(|l| l.namespaces.as_ref()) {
+            doc["linux"] = json!({ "namespaces": ns });
+        }
+        Some(doc.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stored;
+
+    fn minimal(stored: &str) -> Option<String> {
+        serde_json::from_str::<Stored>(stored)
+            .ok()?
+            .delete_definition()
+    }
+
+    #[test]
+    fn only_the_namespaces_are_kept() {
+        let stored = r#"{"ociVersion":"1.0.2","process":{"args":["sh"]},
+            "hooks":{"prestart":[{"path":"/x"}],"poststop":[]},
+            "linux":{"namespaces":[{"type":"pid"},{"type":"mount"}],
+                     "seccomp":{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}}}"#;
+        assert_eq!(
+            minimal(stored).unwrap(),
+            r#"{"ociVersion":"1.0.0","linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]}}"#
+        );
+        assert_eq!(
+            minimal(r#"{"ociVersion":"1.0.2","hooks":null}"#).unwrap(),
+            r#"{"ociVersion":"1.0.0"}"#
+        );
+    }
+
+    #[test]
+    fn poststop_hooks_or_an_unreadable_config_leave_it_to_libcrun() {
+        let hooks = r#"{"hooks":{"poststop":[{"path":"/bin/true"}]},"linux":{}}"#;
+        assert_eq!(minimal(hooks), None);
+        assert_eq!(minimal("{not json"), None);
+        assert_eq!(minimal(r#"{"hooks":{"poststop":"x"}}"#), None);
+    }
+}

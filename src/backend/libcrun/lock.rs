@@ -80,21 +80,18 @@ impl Lock {
         };
         loop {
             // The lock directory exists but for the first lock under a root.
-            let file = match open() {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let dir = root.join(LOCK_DIR);
+            let file = open()
+                .or_else(|e| {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        return Err(e);
+                    }
                     std::fs::DirBuilder::new()
                         .recursive(true)
                         .mode(0o700)
-                        .create(&dir)
-                        .map_err(|e| {
-                            Error::io(format!("container `{id}`: create {}", dir.display()), e)
-                        })?;
+                        .create(root.join(LOCK_DIR))?;
                     open()
-                }
-                other => other,
-            }
-            .map_err(|e| Error::io(format!("container `{id}`: open {}", path.display()), e))?;
+                })
+                .map_err(|e| Error::io(format!("container `{id}`: open {}", path.display()), e))?;
             let granted = crate::sys::lock(file.as_fd(), wait)
                 .map_err(|e| Error::io(format!("container `{id}`: lock {}", path.display()), e))?;
             if !granted {

@@ -289,8 +289,8 @@ impl Runtime {
     /// stored at create time, in a document of that shape.
     pub fn stored_config(&self, id: &str) -> Result<Value> {
         let mut doc = serde_json::Map::new();
-        if let Some(p) = self.stored(id)?.process {
-            doc.insert("process".into(), p);
+        if let Some(p) = &self.stored(id)?.process {
+            doc.insert("process".into(), p.clone());
         }
         Ok(Value::Object(doc))
     }
@@ -298,7 +298,8 @@ impl Runtime {
     /// The stored config's `linux.memoryPolicy` (what an exec'd process
     /// runs under), in a document of that shape.
     fn stored_memory_policy(&self, id: &str) -> Result<Value> {
-        Ok(match self.stored(id)?.linux.and_then(|l| l.memory_policy) {
+        let linux = self.stored(id)?.linux.as_ref();
+        Ok(match linux.and_then(|l| l.memory_policy.as_ref()) {
             Some(mp) => serde_json::json!({ "linux": { "memoryPolicy": mp } }),
             None => Value::Object(Default::default()),
         })
@@ -306,7 +307,7 @@ impl Runtime {
 
     /// The parts of the config libcrun stored at create time that the
     /// verbs read back.
-    fn stored(&self, id: &str) -> Result<stored::Stored> {
+    fn stored(&self, id: &str) -> Result<&'static stored::Stored> {
         stored::read(self.root.join(id).join("config.json"))
     }
 

@@ -11,19 +11,19 @@ use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 
-#[derive(Clone, Deserialize)]
+#[derive(Deserialize)]
 pub(super) struct Stored {
     pub process: Option<Value>,
     hooks: Option<Hooks>,
     pub linux: Option<Linux>,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Deserialize)]
 struct Hooks {
     poststop: Option<Vec<IgnoredAny>>,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Deserialize)]
 pub(super) struct Linux {
     #[serde(rename = "memoryPolicy")]
     pub memory_policy: Option<Value>,
@@ -31,15 +31,19 @@ pub(super) struct Linux {
 }
 
 /// The stored config at `path`, read once per process (`exec` asks for the
-/// process in the command and for the memory policy in the backend).
-pub(super) fn read(path: PathBuf) -> Result<Stored> {
+/// process in the command and for the memory policy in the backend). A
+/// verb reads one container's config; another path would be parsed again
+/// and kept for the rest of this short-lived process.
+pub(super) fn read(path: PathBuf) -> Result<&'static Stored> {
     static READ: std::sync::OnceLock<(PathBuf, Stored)> = std::sync::OnceLock::new();
-    if let Some((_, s)) = READ.get().filter(|(p, _)| *p == path) {
-        return Ok(s.clone());
+    if let Some((p, s)) = READ.get() {
+        if *p == path {
+            return Ok(s);
+        }
+        return Ok(Box::leak(Box::new(parse(&path)?)));
     }
     let s = parse(&path)?;
-    let _ = READ.set((path, s.clone()));
-    Ok(s)
+    Ok(&READ.get_or_init(|| (path, s)).1)
 }
 
 fn parse(path: &Path) -> Result<Stored> {

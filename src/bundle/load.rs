@@ -13,7 +13,7 @@ pub(super) struct Outcome {
     pub dir: PathBuf,
     pub file: PathBuf,
     pub doc: Value,
-    pub spec: Option<oci_spec::runtime::Spec>,
+    pub spec: Option<Box<oci_spec::runtime::Spec>>,
     pub freebsd: Option<super::freebsd::FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }

@@ -80,7 +80,7 @@ pub struct Bundle {
     /// create and run take it once libcrun's config text is built.
     pub doc: serde_json::Value,
     /// Typed view of `doc`.
-    pub spec: oci_spec::runtime::Spec,
+    pub spec: Box<oci_spec::runtime::Spec>,
     /// The v1.3.0 `freebsd` object (oci-spec has no type for it).
     pub freebsd: Option<freebsd::FreeBsd>,
     /// Warnings found on the way (errors make loading fail instead).

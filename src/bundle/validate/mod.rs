@@ -28,7 +28,7 @@ pub(crate) use resources::page_size_bytes;
 use super::{freebsd::FreeBsd, unknown, Diagnostic, Platform};
 
 pub(super) struct Validated {
-    pub spec: Option<oci_spec::runtime::Spec>,
+    pub spec: Option<Box<oci_spec::runtime::Spec>>,
     pub freebsd: Option<FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }

@@ -10,7 +10,9 @@ use serde_json::{json, Map, Value};
 use crate::bundle::{freebsd::FreeBsd, path, Diagnostic, Platform};
 
 pub(crate) struct Typed {
-    pub spec: Option<Spec>,
+    /// Boxed: a `Spec` is kilobytes, and every frame holding one by value
+    /// on the way up to the verb costs stack pages (each a page fault).
+    pub spec: Option<Box<Spec>>,
     pub freebsd: Option<FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }
@@ -18,7 +20,7 @@ pub(crate) struct Typed {
 pub(crate) fn parse(doc: &Value, platform: Platform) -> Typed {
     let mut findings = Vec::new();
     let spec = match typed::<Spec>(doc, "") {
-        Ok(spec) => Some(spec),
+        Ok(spec) => Some(Box::new(spec)),
         Err(whole) => {
             let mut pieces = sections(doc);
             if pieces.is_empty() {

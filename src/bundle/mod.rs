@@ -12,6 +12,7 @@ mod freebsd_lint;
 pub mod host;
 pub mod known;
 mod load;
+mod member;
 pub mod mount_options;
 mod normalize;
 pub mod path;

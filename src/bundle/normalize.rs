@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::member::member_mut;
 use super::{freebsd, path, version, Diagnostic, Platform};
 
 pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<Diagnostic> {
@@ -59,7 +60,7 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
         return;
     };
     for (i, m) in mounts.iter_mut().enumerate() {
-        let Some(Value::String(dest)) = m.get_mut("destination") else {
+        let Some(Value::String(dest)) = member_mut(m, "destination") else {
             continue;
         };
         if dest.is_empty() || dest.starts_with('/') {

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{Action, Treatment};
 use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts, Needs};
+use crate::bundle::member::member;
 use crate::bundle::mount_options;
 use crate::bundle::validate::lists;
 use crate::bundle::{path, Platform};
@@ -69,7 +70,7 @@ pub fn needs(doc: &Value) -> Needs {
 fn mount_words(doc: &Value) -> impl Iterator<Item = (usize, usize, &str)> {
     let mounts = doc.get("mounts").and_then(Value::as_array);
     mounts.into_iter().flatten().enumerate().flat_map(|(i, m)| {
-        let opts = m.get("options").and_then(Value::as_array);
+        let opts = member(m, "options").and_then(Value::as_array);
         opts.into_iter()
             .flatten()
             .enumerate()

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{array, idmap, string};
+use crate::bundle::member::member;
 use crate::bundle::mount_options::{kind, Kind};
 use crate::bundle::{path, Diagnostic, Platform};
 
@@ -16,8 +17,8 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
             destination(dest, || path::key(&at(), "destination"), out);
         }
         let (uids, gids) = (
-            m.get("uidMappings").is_some(),
-            m.get("gidMappings").is_some(),
+            member(m, "uidMappings").is_some(),
+            member(m, "gidMappings").is_some(),
         );
         match (uids, gids) {
             (true, false) => out.push(Diagnostic::error(

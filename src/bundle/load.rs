@@ -126,7 +126,7 @@ fn analyze(
         }
         None => text,
     };
-    let mut doc: Value = serde_json::from_str(text).map_err(|e| BundleError::Syntax {
+    let mut doc = super::json::from_str(text).map_err(|e| BundleError::Syntax {
         file: file.to_path_buf(),
         line: e.line(),
         column: e.column(),

@@ -10,6 +10,7 @@ pub mod freebsd;
 mod freebsd_bridge;
 mod freebsd_lint;
 pub mod host;
+mod json;
 pub mod known;
 mod load;
 mod member;

@@ -57,7 +57,11 @@ pub fn needs(doc: &Value) -> Needs {
     let linux = doc.get("linux");
     let res = linux.and_then(|l| l.get("resources"));
     Needs {
-        cgroups: res.is_some(),
+        // Only the controllers' limits depend on the cgroup layout; devices
+        // (which every podman config sets), network and rdma do not.
+        cgroups: res.is_some_and(|r| {
+            CONTROLLERS.iter().any(|(f, _, _)| present(r.get(*f))) || present(r.get("unified"))
+        }),
         hugepage_sizes: res.is_some_and(|r| present(r.get("hugepageLimits"))),
         resctrl: linux.is_some_and(|l| present(l.get("intelRdt"))),
         numa: linux.is_some_and(|l| present(l.get("memoryPolicy"))),
@@ -661,6 +665,8 @@ mod tests {
             json!({}),
             json!({"linux": {}}),
             json!({"linux": {"resources": {}}}),
+            json!({"linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]}}}),
+            json!({"linux": {"resources": {"network": {"classID": 1}, "rdma": {"x": {"hcaHandles": 1}}}}}),
             json!({"linux": {"resources": {"memory": {"limit": 1}, "pids": {"limit": 5}}}}),
             json!({"linux": {"resources": {"hugepageLimits": [{"pageSize": "1GB", "limit": 1}]}}}),
             json!({"linux": {"resources": {"unified": {"memory.max": "1"}}}}),

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{array, string};
+use crate::bundle::member::member;
 use crate::bundle::{path, Diagnostic};
 
 const ERRNO_ACTIONS: &[&str] = &["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"];
@@ -13,22 +14,23 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
     };
     let mut notify = string(s, "defaultAction") == Some("SCMP_ACT_NOTIFY");
     for (i, rule) in array(s, "syscalls").iter().enumerate() {
-        let at = path::index("linux.seccomp.syscalls", i);
-        if rule
-            .get("names")
+        // The rule's path, built only for a finding.
+        let at = || path::index("linux.seccomp.syscalls", i);
+        if member(rule, "names")
             .and_then(Value::as_array)
             .is_some_and(Vec::is_empty)
         {
             out.push(Diagnostic::error(
-                path::key(&at, "names"),
+                path::key(&at(), "names"),
                 "must list at least one syscall",
             ));
         }
         let action = string(rule, "action");
         notify |= action == Some("SCMP_ACT_NOTIFY");
-        if rule.get("errnoRet").is_some() && action.is_some_and(|a| !ERRNO_ACTIONS.contains(&a)) {
+        if member(rule, "errnoRet").is_some() && action.is_some_and(|a| !ERRNO_ACTIONS.contains(&a))
+        {
             out.push(Diagnostic::error(
-                path::key(&at, "errnoRet"),
+                path::key(&at(), "errnoRet"),
                 format!(
                     "only allowed with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {}",
                     action.unwrap_or_default()

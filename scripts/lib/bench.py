@@ -568,7 +568,7 @@ def main():
     ap.add_argument("--seq", type=int, default=50)
     ap.add_argument("--par", type=int, default=10)
     ap.add_argument("--scale", default="1,100,250,500")
-    ap.add_argument("--scale-rounds", type=int, default=10)
+    ap.add_argument("--scale-rounds", type=int, default=30)
     ap.add_argument("--only", help="comma-separated workload name prefixes")
     ap.add_argument("--samples", help="also write every sample (ns, KiB) as JSON to this file")
     ap.add_argument("--bundles-only", action="store_true",

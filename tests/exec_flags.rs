@@ -2,7 +2,8 @@
 //! The runc `exec` flags callers pass: --additional-gids, --no-new-privs,
 //! --apparmor, --process-label, --cgroup and --ignore-paused. Each is either
 //! applied (checked from inside the process) or refused with one line where
-//! this host cannot apply it.
+//! this host cannot apply it. Also what a command-line exec inherits from the
+//! container's process when no flag changes it.
 
 mod common;
 
@@ -58,6 +59,27 @@ fn additional_gids_and_no_new_privs() {
     let out = env.cmd(&["exec", "-g", "x", &id, "true"]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stderr.contains("invalid value 'x'"), "{out:?}");
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
+/// A command-line exec runs with what the container's process set and the
+/// command line did not change, as with runc: `noNewPrivileges`, rlimits,
+/// the environment (merged with `--env`). A partial process handed to
+/// libcrun would lose the first two silently.
+#[test]
+fn exec_inherits_no_new_privs_and_rlimits() {
+    let mut env = Env::new(&["sleep", "100"]);
+    env.edit(|c| {
+        c["process"]["noNewPrivileges"] = serde_json::json!(true);
+        c["process"]["rlimits"] =
+            serde_json::json!([{"type": "RLIMIT_NOFILE", "soft": 777, "hard": 888}]);
+    });
+    let id = env.running("inherit");
+    let out = env.cmd(&["exec", &id, "grep", "NoNewPrivs", "/proc/self/status"]);
+    assert!(out.ok().stdout.ends_with("\t1\n"), "{out:?}");
+    let out = env.cmd(&["exec", &id, "grep", "Max open files", "/proc/self/limits"]);
+    let fields: Vec<&str> = out.ok().stdout.split_whitespace().collect();
+    assert_eq!(fields.get(3..5), Some(&["777", "888"][..]), "{out:?}");
     env.cmd(&["delete", "--force", &id]).ok();
 }
 

@@ -21,7 +21,7 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {}: {e}", file.display())))?
         }
         None => {
-            let base = rt.stored_config(id).ok();
+            let base = rt.stored_process(id).ok().flatten();
             let req = ExecRequest {
                 args: a.command.clone(),
                 env: a.env.clone(),
@@ -30,7 +30,7 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 caps: a.cap.clone(),
                 tty: a.tty,
             };
-            process::from_request(base.as_ref().and_then(|c| c.get("process")), &req)
+            process::from_request(base, &req)
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?
         }
     };

@@ -138,15 +138,12 @@ pub fn remove_rdt(rec: Option<(PathBuf, rdt::Record)>) {
     }
 }
 
-/// `exec`: the process runs under the container's memory policy.
+/// `exec`: the process runs under the container's `linux.memoryPolicy`.
 pub fn around_exec<T>(
-    stored_config: Option<&Value>,
+    memory_policy: Option<&Value>,
     exec: impl FnOnce() -> T,
 ) -> Result<T, (i32, String)> {
-    let policy = match stored_config {
-        Some(c) => mempolicy::from_config(c).map_err(|e| (0, e))?,
-        None => None,
-    };
+    let policy = mempolicy::from_object(memory_policy).map_err(|e| (0, e))?;
     if let Some(p) = &policy {
         mempolicy::apply(p)?;
     }

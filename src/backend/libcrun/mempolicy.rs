@@ -56,10 +56,13 @@ const MAX_NODE: u32 = 1 << 16;
 /// The policy in a config, if any. The front end has validated the fields;
 /// anything it let through that we cannot encode is still an error here.
 pub fn from_config(config: &Value) -> Result<Option<Policy>, String> {
-    let Some(mp) = config
-        .pointer("/linux/memoryPolicy")
-        .filter(|v| !v.is_null())
-    else {
+    from_object(config.pointer("/linux/memoryPolicy"))
+}
+
+/// The policy a `linux.memoryPolicy` object describes (none for null or
+/// absent).
+pub fn from_object(mp: Option<&Value>) -> Result<Option<Policy>, String> {
+    let Some(mp) = mp.filter(|v| !v.is_null()) else {
         return Ok(None);
     };
     let name = mp

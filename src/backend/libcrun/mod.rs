@@ -286,23 +286,9 @@ impl Runtime {
     }
 
     /// What `exec`'s flags build on: the `process` of the config libcrun
-    /// stored at create time, in a document of that shape.
-    pub fn stored_config(&self, id: &str) -> Result<Value> {
-        let mut doc = serde_json::Map::new();
-        if let Some(p) = &self.stored(id)?.process {
-            doc.insert("process".into(), p.clone());
-        }
-        Ok(Value::Object(doc))
-    }
-
-    /// The stored config's `linux.memoryPolicy` (what an exec'd process
-    /// runs under), in a document of that shape.
-    fn stored_memory_policy(&self, id: &str) -> Result<Value> {
-        let linux = self.stored(id)?.linux.as_ref();
-        Ok(match linux.and_then(|l| l.memory_policy.as_ref()) {
-            Some(mp) => serde_json::json!({ "linux": { "memoryPolicy": mp } }),
-            None => Value::Object(Default::default()),
-        })
+    /// stored at create time (None when it has none).
+    pub fn stored_process(&self, id: &str) -> Result<Option<&'static Value>> {
+        Ok(self.stored(id)?.process.as_ref())
     }
 
     /// The parts of the config libcrun stored at create time that the
@@ -423,8 +409,8 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let config = self.stored_memory_policy(id).ok();
-        additions::around_exec(config.as_ref(), || {
+        let policy = self.stored(id).ok().and_then(|s| s.linux.as_ref());
+        additions::around_exec(policy.and_then(|l| l.memory_policy.as_ref()), || {
             ffi::exec(
                 &mut Context::new(&args),
                 &process.to_string(),

@@ -16,7 +16,7 @@ use serde_json::{Map, Number, Value};
 /// Parse `text` as one JSON value (trailing characters are an error).
 pub(super) fn from_str(text: &str) -> serde_json::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let v = Sized.deserialize(&mut de)?;
+    let v = PresizedMaps.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -24,9 +24,10 @@ pub(super) fn from_str(text: &str) -> serde_json::Result<Value> {
 /// Members collected before the map is made; more are allowed.
 const USUAL_MEMBERS: usize = 8;
 
-struct Sized;
+/// The seed and visitor for one value (recursively, every value below it).
+struct PresizedMaps;
 
-impl<'de> DeserializeSeed<'de> for Sized {
+impl<'de> DeserializeSeed<'de> for PresizedMaps {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -34,7 +35,7 @@ impl<'de> DeserializeSeed<'de> for Sized {
     }
 }
 
-impl<'de> Visitor<'de> for Sized {
+impl<'de> Visitor<'de> for PresizedMaps {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -75,7 +76,7 @@ impl<'de> Visitor<'de> for Sized {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(v) = seq.next_element_seed(Sized)? {
+        while let Some(v) = seq.next_element_seed(PresizedMaps)? {
             items.push(v);
         }
         Ok(Value::Array(items))
@@ -84,7 +85,7 @@ impl<'de> Visitor<'de> for Sized {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut members: Vec<(String, Value)> = Vec::with_capacity(USUAL_MEMBERS);
         while let Some(k) = access.next_key::<String>()? {
-            members.push((k, access.next_value_seed(Sized)?));
+            members.push((k, access.next_value_seed(PresizedMaps)?));
         }
         let mut map = Map::with_capacity(members.len());
         // A repeated key keeps its first place and its last value, as with

@@ -30,7 +30,8 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 caps: a.cap.clone(),
                 tty: a.tty,
             };
-            process::from_request(base, &req)
+            // An owned process (jail backend) or a borrowed one (libcrun).
+            process::from_request(base.as_ref().map(std::borrow::Borrow::borrow), &req)
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?
         }
     };

@@ -92,11 +92,10 @@ impl Runtime {
         self.jail().state(id).map_err(failed("state", id))
     }
 
-    /// `{"process": …}` of the container's config (what `exec ID CMD` builds on).
-    pub fn stored_config(&self, id: &str) -> Result<Value> {
+    /// The `process` of the container's config (what `exec ID CMD` builds on).
+    pub fn stored_process(&self, id: &str) -> Result<Option<Value>> {
         self.require(id)?;
-        let p = self.jail().stored_process(id).map_err(failed("exec", id))?;
-        Ok(serde_json::json!({ "process": p }))
+        self.jail().stored_process(id).map_err(failed("exec", id))
     }
 
     pub fn kill(&self, id: &str, signal: i32, all: bool) -> Result<()> {

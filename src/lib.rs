@@ -11,5 +11,6 @@ pub mod features;
 pub mod id;
 pub mod log;
 pub mod mountinfo;
+pub mod proc_stat;
 pub mod signal;
 pub mod sys;

@@ -153,6 +153,38 @@ struct MountAttr {
     userns_fd: u64,
 }
 
+/// SIGKILL process `pid` if it is still the one that started at
+/// `start_time` (see `proc_stat`) and has not exited; says whether it was
+/// signalled. The pidfd is opened before the check, so the signal cannot
+/// reach a process that took the pid over after it.
+#[cfg(target_os = "linux")]
+pub fn kill_if_started_at(pid: i32, start_time: u64) -> bool {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    // SAFETY: pidfd_open takes a pid and flags; a non-negative result is an fd we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: `fd` was just returned by pidfd_open and nothing else owns it.
+    let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    match crate::proc_stat::state_and_start(&stat) {
+        Some((state, start)) if start == start_time && state != 'Z' && state != 'X' => {}
+        _ => return false,
+    }
+    // SAFETY: a pidfd we own, a plain signal number, no siginfo, no flags.
+    let sent = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            libc::SIGKILL,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    sent == 0
+}
+
 /// Send `sig` to process `pid`.
 pub fn kill(pid: i32, sig: i32) -> std::io::Result<()> {
     // SAFETY: kill takes plain integers and touches no memory of ours.

@@ -250,6 +250,35 @@ fn delete_force_running_and_unknown() {
         .fails_with(&["does not exist", "never-existed"]);
 }
 
+/// `delete --force` signals the container's first process early, so that
+/// its exit overlaps the rest of the deletion: only that process, never
+/// one that was given its pid after it exited.
+#[test]
+fn delete_force_spares_a_process_that_took_the_pid() {
+    let mut env = Env::new(&["true"]);
+    let id = env.id("reused");
+    env.create(&id).ok();
+    env.cmd(&["start", &id]).ok();
+    env.wait_status(&id, "stopped");
+    let mut bystander = std::process::Command::new("sleep")
+        .arg("100")
+        .spawn()
+        .unwrap();
+    // The status now names a live process whose start time is not the one
+    // it recorded: what a recycled pid looks like.
+    let status = env.root.join(&id).join("status");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&status).unwrap()).unwrap();
+    assert!(v["process-start-time"].is_u64(), "{v}");
+    v["pid"] = json!(bystander.id());
+    fs::write(&status, v.to_string()).unwrap();
+    env.cmd(&["delete", "--force", &id]).ok();
+    assert!(!env.root.join(&id).exists());
+    let alive = bystander.try_wait().unwrap().is_none();
+    bystander.kill().ok();
+    bystander.wait().ok();
+    assert!(alive, "delete --force killed an unrelated process");
+}
+
 #[test]
 fn pause_and_resume() {
     let mut env = Env::new(&["sleep", "100"]);

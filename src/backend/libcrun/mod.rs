@@ -340,15 +340,21 @@ impl Runtime {
             return gone();
         }
         let mounts = Guard::recorded(&self.root, id);
-        if let Err(b) = recover::check_status(&self.root, id) {
-            if !force {
-                return Err(recover::describe(&self.root, id, &b, false));
+        let init = match recover::check_status(&self.root, id) {
+            Ok(init) => init,
+            Err(b) if !force => return Err(recover::describe(&self.root, id, &b, false)),
+            Err(_) => {
+                recover::force_remove(&self.root, id, self.systemd_cgroup)?;
+                if let Some(g) = &mounts {
+                    g.unmount_new();
+                }
+                return Ok(());
             }
-            recover::force_remove(&self.root, id, self.systemd_cgroup)?;
-            if let Some(g) = &mounts {
-                g.unmount_new();
-            }
-            return Ok(());
+        };
+        if let (true, Some(start)) = (force, init.start_time) {
+            // libcrun kills it too, later: sent now, its exit runs beside
+            // the reading below, and libcrun finds it gone or going.
+            crate::sys::kill_if_started_at(init.pid, start);
         }
         let rdt = additions::rdt_record(&self.root, id);
         // Unreadable: libcrun reads the stored config itself and says why.

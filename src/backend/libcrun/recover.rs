@@ -26,9 +26,18 @@ pub fn status_file(root: &Path, id: &str) -> PathBuf {
     root.join(id).join("status")
 }
 
+/// The container's first process as its status file records it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Init {
+    pub pid: i32,
+    /// When it started (clock ticks after boot, as /proc/PID/stat says),
+    /// which tells it from a later process given the same pid.
+    pub start_time: Option<u64>,
+}
+
 /// Check `<root>/<id>/status` the way libcrun will read it, so that a bad
 /// file gives one clear line instead of a parser dump.
-pub fn check_status(root: &Path, id: &str) -> std::result::Result<(), Broken> {
+pub fn check_status(root: &Path, id: &str) -> std::result::Result<Init, Broken> {
     let path = status_file(root, id);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -45,19 +54,19 @@ pub fn check_status(root: &Path, id: &str) -> std::result::Result<(), Broken> {
             e.column()
         ))
     })?;
-    let pid_ok = v
+    let pid = v
         .get("pid")
         .and_then(Value::as_i64)
-        .is_some_and(|p| p > 0 && p <= i32::MAX as i64);
-    if !pid_ok {
-        return Err(Broken::Corrupt("no valid `pid`".into()));
-    }
+        .filter(|p| *p > 0)
+        .and_then(|p| i32::try_from(p).ok())
+        .ok_or_else(|| Broken::Corrupt("no valid `pid`".into()))?;
     for key in ["cgroup-path", "bundle", "rootfs", "created"] {
         if !v.get(key).is_some_and(Value::is_string) {
             return Err(Broken::Corrupt(format!("no `{key}` string")));
         }
     }
-    Ok(())
+    let start_time = v.get("process-start-time").and_then(Value::as_u64);
+    Ok(Init { pid, start_time })
 }
 
 /// The one-line error for a container in state `b`; `busy` says another
@@ -218,7 +227,14 @@ mod tests {
             r#"{"pid": 5, "cgroup-path": "/c", "bundle": "/b", "rootfs": "/b/r", "created": "x"}"#,
         )
         .unwrap();
-        assert_eq!(check_status(r, "c"), Ok(()));
+        let init = |start_time| Ok(Init { pid: 5, start_time });
+        assert_eq!(check_status(r, "c"), init(None));
+        std::fs::write(
+            &f,
+            r#"{"pid": 5, "process-start-time": 77, "cgroup-path": "/c", "bundle": "/b", "rootfs": "/b/r", "created": "x"}"#,
+        )
+        .unwrap();
+        assert_eq!(check_status(r, "c"), init(Some(77)));
         let e = describe(r, "c", &Broken::Corrupt("the file is empty".into()), false);
         assert!(e.to_string().contains(&f.display().to_string()));
     }

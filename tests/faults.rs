@@ -353,8 +353,17 @@ fn corrupt_status_case(content: &[u8], word: &str) {
     let status = env.root.join(&id).join("status");
     fs::write(&status, content).unwrap();
     let file = status.display().to_string();
-    for verb in ["state", "start", "kill", "pause", "delete"] {
-        let out = env.cmd(&[verb, &id]);
+    let exec: &[&str] = &["exec", &id, "true"];
+    let verbs: [&[&str]; 6] = [
+        &["state", &id],
+        &["start", &id],
+        &["kill", &id],
+        &["pause", &id],
+        &["delete", &id],
+        exec,
+    ];
+    for args in verbs {
+        let out = env.cmd(args);
         out.fails_with(&[&id, &file, word]);
         assert!(!out.stderr.contains("internal error"), "{out:?}");
     }

@@ -288,13 +288,12 @@ impl Runtime {
     /// What `exec`'s flags build on: the `process` of the config libcrun
     /// stored at create time (None when it has none).
     pub fn stored_process(&self, id: &str) -> Result<Option<&'static Value>> {
-        Ok(self.stored(id)?.process.as_ref())
+        Ok(self.stored_for_exec(id)?.process.as_ref())
     }
 
-    /// The parts of the config libcrun stored at create time that the
-    /// verbs read back.
-    fn stored(&self, id: &str) -> Result<&'static stored::Stored> {
-        stored::read(self.root.join(id).join("config.json"))
+    /// The parts of the config libcrun stored at create time that `exec` reads back.
+    fn stored_for_exec(&self, id: &str) -> Result<&'static stored::ForExec> {
+        stored::for_exec(self.root.join(id).join("config.json"))
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -358,7 +357,8 @@ impl Runtime {
         }
         let rdt = additions::rdt_record(&self.root, id);
         // Unreadable: libcrun reads the stored config itself and says why.
-        let def = self.stored(id).ok().and_then(|s| s.delete_definition());
+        let stored = stored::for_delete(&self.root.join(id).join("config.json"));
+        let def = stored.ok().and_then(|s| s.delete_definition());
         let def = def.and_then(|text| ffi::load_from_memory(&text).ok());
         ffi::delete(&mut self.ctx(id), def.as_ref(), force)
             .map_err(|e| errors::describe("delete", id, &e))?;
@@ -393,7 +393,13 @@ impl Runtime {
     /// Exec `process` (an OCI process object) in the container; returns its
     /// exit status, or 0 once started when detached.
     pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
-        self.require(id)?;
+        // libcrun's exec reads the status first thing: it is checked here
+        // only when the container's stored config is not there, or once
+        // libcrun has failed, to say what is wrong in one line.
+        let stored = self.stored_for_exec(id);
+        if stored.is_err() {
+            self.require(id)?;
+        }
         let usage = |e: String| Error::Usage(format!("exec `{id}`: {e}"));
         let host = host::probe(host::Needs {
             cgroups: !o.cgroup.is_empty(),
@@ -415,7 +421,7 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let policy = self.stored(id).ok().and_then(|s| s.linux.as_ref());
+        let policy = stored.ok().and_then(|s| s.linux.as_ref());
         additions::around_exec(policy.and_then(|l| l.memory_policy.as_ref()), || {
             ffi::exec(
                 &mut Context::new(&args),
@@ -425,7 +431,10 @@ impl Runtime {
             )
         })
         .map_err(|e| errors::addition("exec", id, e))?
-        .map_err(|e| errors::describe("exec", id, &e))
+        .map_err(|e| match self.require(id) {
+            Err(unusable) => unusable,
+            Ok(()) => errors::describe("exec", id, &e),
+        })
     }
 
     pub fn list(&self) -> Result<Vec<Summary>> {

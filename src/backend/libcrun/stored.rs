@@ -1,21 +1,34 @@
 //! What verbs read back from the config.json libcrun stored at create time:
 //! `exec` the process and memory policy it builds on, `delete` the poststop
-//! hooks and namespaces. Only those parts are built; the rest (mostly a
+//! hooks and namespaces. Each reads only its own parts; the rest (mostly a
 //! podman config's seccomp profile) is skipped unbuilt.
 
 use std::path::{Path, PathBuf};
 
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 
+/// What `exec` builds on.
 #[derive(Deserialize)]
-pub(super) struct Stored {
+pub(super) struct ForExec {
     pub process: Option<Value>,
+    pub linux: Option<ExecLinux>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ExecLinux {
+    #[serde(rename = "memoryPolicy")]
+    pub memory_policy: Option<Value>,
+}
+
+/// What `delete` needs.
+#[derive(Deserialize)]
+pub(super) struct ForDelete {
     hooks: Option<Hooks>,
-    pub linux: Option<Linux>,
+    linux: Option<DeleteLinux>,
 }
 
 #[derive(Deserialize)]
@@ -24,18 +37,16 @@ struct Hooks {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Linux {
-    #[serde(rename = "memoryPolicy")]
-    pub memory_policy: Option<Value>,
+struct DeleteLinux {
     namespaces: Option<Value>,
 }
 
-/// The stored config at `path`, read once per process (`exec` asks for the
-/// process in the command and for the memory policy in the backend). A
+/// The stored config at `path` as `exec` reads it, once per process (the
+/// command asks for the process, the backend for the memory policy). A
 /// verb reads one container's config; another path would be parsed again
 /// and kept for the rest of this short-lived process.
-pub(super) fn read(path: PathBuf) -> Result<&'static Stored> {
-    static READ: std::sync::OnceLock<(PathBuf, Stored)> = std::sync::OnceLock::new();
+pub(super) fn for_exec(path: PathBuf) -> Result<&'static ForExec> {
+    static READ: std::sync::OnceLock<(PathBuf, ForExec)> = std::sync::OnceLock::new();
     if let Some((p, s)) = READ.get() {
         if *p == path {
             return Ok(s);
@@ -46,13 +57,18 @@ pub(super) fn read(path: PathBuf) -> Result<&'static Stored> {
     Ok(&READ.get_or_init(|| (path, s)).1)
 }
 
-fn parse(path: &Path) -> Result<Stored> {
+/// The stored config at `path` as `delete` reads it.
+pub(super) fn for_delete(path: &Path) -> Result<ForDelete> {
+    parse(path)
+}
+
+fn parse<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
     serde_json::from_str(&text).map_err(|e| Error::Other(format!("{}: {e}", path.display())))
 }
 
-impl Stored {
+impl ForDelete {
     /// The config text `delete` hands libcrun instead of letting it parse
     /// the whole stored config: libcrun reads it only for poststop hooks
     /// and, for `--force`, a PID namespace of the container's own, so
@@ -73,10 +89,10 @@ impl Stored {
 
 #[cfg(test)]
 mod tests {
-    use super::Stored;
+    use super::ForDelete;
 
     fn minimal(stored: &str) -> Option<String> {
-        serde_json::from_str::<Stored>(stored)
+        serde_json::from_str::<ForDelete>(stored)
             .ok()?
             .delete_definition()
     }

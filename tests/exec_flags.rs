@@ -83,6 +83,61 @@ fn exec_inherits_no_new_privs_and_rlimits() {
     env.cmd(&["delete", "--force", &id]).ok();
 }
 
+/// The container's user, environment and capabilities reach a command-line
+/// exec whether libcrun is handed them or takes them from the stored config
+/// itself (what it is left to do when the command line changes nothing),
+/// and flags that change them start from the container's values.
+#[test]
+fn exec_inherits_user_env_and_capabilities() {
+    let mut env = Env::new(&["sleep", "100"]);
+    env.edit(|c| {
+        c["process"]["user"] = serde_json::json!({"uid": 1000, "gid": 1000});
+        c["process"]["env"] = serde_json::json!(["PATH=/bin:/usr/bin", "FROM=container"]);
+        let kill = serde_json::json!(["CAP_KILL"]);
+        c["process"]["capabilities"] = serde_json::json!({
+            "bounding": kill, "effective": kill, "permitted": kill});
+    });
+    let id = env.running("inherit-user");
+    let run = |args: &[&str]| {
+        let mut all = vec!["exec"];
+        all.extend_from_slice(args);
+        env.cmd(&all).ok().stdout.clone()
+    };
+    let cap_bnd = |out: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix("CapBnd:"))
+            .map(|v| v.trim().to_string())
+    };
+    assert_eq!(run(&[&id, "id", "-u"]), "1000\n");
+    assert_eq!(run(&[&id, "sh", "-c", "echo $FROM"]), "container\n");
+    // CAP_KILL is bit 5.
+    let status = run(&[&id, "cat", "/proc/self/status"]);
+    assert_eq!(
+        cap_bnd(&status).as_deref(),
+        Some("0000000000000020"),
+        "{status}"
+    );
+    let out = run(&["--additional-gids", "20", &id, "sh", "-c", "id -u; id -G"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"1000"), "{out}");
+    assert!(
+        lines
+            .get(1)
+            .is_some_and(|g| g.split(' ').any(|g| g == "20")),
+        "{out}"
+    );
+    let out = run(&["--env", "MORE=1", &id, "sh", "-c", "echo $FROM $MORE"]);
+    assert_eq!(out, "container 1\n");
+    // CAP_KILL and CAP_NET_ADMIN (bit 12).
+    let status = run(&["--cap", "CAP_NET_ADMIN", &id, "cat", "/proc/self/status"]);
+    assert_eq!(
+        cap_bnd(&status).as_deref(),
+        Some("0000000000001020"),
+        "{status}"
+    );
+    env.cmd(&["delete", "--force", &id]).ok();
+}
+
 /// Applied where the module is on (checked through /proc/self/attr),
 /// refused with one line where it is off: never silently dropped.
 #[test]

@@ -3,6 +3,7 @@
 
 mod additions;
 mod errors;
+mod exec_text;
 pub mod ffi;
 mod host_mounts;
 mod kernel;
@@ -421,11 +422,13 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let policy = stored.ok().and_then(|s| s.linux.as_ref());
+        let stored = stored.ok();
+        let policy = stored.and_then(|s| s.linux.as_ref());
+        let text = exec_text::process_text(process, stored.and_then(|s| s.process.as_ref()));
         additions::around_exec(policy.and_then(|l| l.memory_policy.as_ref()), || {
             ffi::exec(
                 &mut Context::new(&args),
-                &process.to_string(),
+                &text,
                 sub.as_deref(),
                 o.ignore_paused,
             )

@@ -350,6 +350,61 @@ fn list_and_ps() {
     env.cmd(&["delete", "--force", &id]).ok();
 }
 
+/// `list` works each container's status out itself (not through libcrun,
+/// as `state` does): both must give the same answer in every state, with
+/// the same fields, in libcrun's order.
+#[test]
+fn list_agrees_with_state() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let ids: Vec<String> = ["created", "running", "paused", "stopped"]
+        .iter()
+        .map(|s| env.id(&format!("agree-{s}")))
+        .collect();
+    for id in &ids {
+        env.create(id).ok();
+    }
+    for id in &ids[1..] {
+        env.cmd(&["start", id]).ok();
+    }
+    env.cmd(&["pause", &ids[2]]).ok();
+    env.cmd(&["kill", &ids[3], "KILL"]).ok();
+    env.wait_status(&ids[3], "stopped");
+    // A directory without a status (a create under way) is not listed.
+    fs::create_dir(env.root.join("agree-half")).unwrap();
+    let rows = env.cmd(&["list", "--format", "json"]).ok().json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), ids.len(), "{rows:?}");
+    for (id, want) in ids.iter().zip(["created", "running", "paused", "stopped"]) {
+        let row = rows
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .expect("listed");
+        let state = env.state(id);
+        assert_eq!(state["status"], want, "{state}");
+        assert_eq!(row["status"], state["status"], "{row} against {state}");
+        for key in ["bundle", "created", "owner"] {
+            assert_eq!(row[key], state[key], "{key}: {row} against {state}");
+        }
+        if want != "stopped" {
+            assert_eq!(row["pid"], state["pid"], "{row} against {state}");
+        }
+    }
+    // libcrun lists the state root's entries in reverse directory order.
+    let mut dir_order: Vec<String> = fs::read_dir(&env.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| ids.contains(n))
+        .collect();
+    dir_order.reverse();
+    let listed: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, dir_order);
+    fs::remove_dir(env.root.join("agree-half")).unwrap();
+    env.cmd(&["resume", &ids[2]]).ok();
+    for id in &ids {
+        env.cmd(&["delete", "--force", id]).ok();
+    }
+}
+
 #[test]
 fn spec_writes_config_once() {
     let env = Env::new(&["true"]);

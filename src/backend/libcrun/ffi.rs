@@ -328,27 +328,6 @@ pub fn read_pids(ctx: &mut Context, recurse: bool) -> Result<Vec<i32>> {
     Ok(out)
 }
 
-/// Ids of the containers under `state_root`.
-pub fn list(state_root: &str) -> Result<Vec<String>> {
-    let root = cstring(state_root);
-    let mut list: *mut sys::libcrun_container_list_t = ptr::null_mut();
-    let mut err = ptr::null_mut();
-    // SAFETY: libcrun allocates a linked list that we walk and free once.
-    let ret = unsafe { sys::libcrun_get_containers_list(&mut list, root.as_ptr(), &mut err) };
-    check(ret, err)?;
-    let mut ids = Vec::new();
-    // SAFETY: every node and its name are valid until libcrun_free_containers_list.
-    unsafe {
-        let mut n = list;
-        while !n.is_null() {
-            ids.push(CStr::from_ptr((*n).name).to_string_lossy().into_owned());
-            n = (*n).next;
-        }
-        sys::libcrun_free_containers_list(list);
-    }
-    Ok(ids)
-}
-
 /// What libcrun stores about a container besides its config.
 #[derive(Debug, Clone, Default)]
 pub struct Status {

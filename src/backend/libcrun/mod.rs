@@ -7,6 +7,7 @@ mod exec_text;
 pub mod ffi;
 mod host_mounts;
 mod kernel;
+mod listing;
 pub mod lock;
 mod mempolicy;
 mod netdev;
@@ -444,24 +445,8 @@ impl Runtime {
         if !self.root.exists() {
             return Ok(Vec::new());
         }
-        let root = path_str(&self.root);
-        let ids = ffi::list(&root).map_err(|e| Error::Other(format!("list {root}: {e}")))?;
-        let mut out = Vec::new();
-        for id in ids {
-            // A container being created or deleted right now has no status yet: skip it.
-            let Ok(s) = ffi::read_status(&root, &id) else {
-                continue;
-            };
-            out.push(Summary {
-                id,
-                pid: s.pid,
-                status: s.state,
-                bundle: s.bundle,
-                created: s.created,
-                owner: s.owner,
-            });
-        }
-        Ok(out)
+        listing::summaries(&self.root)
+            .map_err(|e| Error::io(format!("list {}", self.root.display()), e))
     }
 }
 

@@ -15,6 +15,45 @@ pub struct ExecRequest {
     pub tty: bool,
 }
 
+/// Members of the container's process an `exec ID CMD` need not read:
+/// those no flag changes (a backend that fills them in from the container's
+/// config itself, as libcrun's exec does, can leave them out) and those a
+/// flag replaces.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Skippable {
+    pub env: bool,
+    pub capabilities: bool,
+    pub user: bool,
+}
+
+impl Skippable {
+    /// What `req` does not need; `adds_groups`: --additional-gids extends
+    /// the container's user.
+    pub fn of(req: &ExecRequest, adds_groups: bool) -> Skippable {
+        Skippable {
+            env: req.env.is_empty(),
+            capabilities: req.caps.is_empty(),
+            user: req.user.is_some() || !adds_groups,
+        }
+    }
+
+    pub fn member(&self, key: &str) -> bool {
+        match key {
+            "env" => self.env,
+            "capabilities" => self.capabilities,
+            "user" => self.user,
+            _ => false,
+        }
+    }
+
+    /// Whether what `self` skips is all skippable for `other` too.
+    pub fn serves(&self, other: &Skippable) -> bool {
+        (!self.env || other.env)
+            && (!self.capabilities || other.capabilities)
+            && (!self.user || other.user)
+    }
+}
+
 /// Flags that set process fields whether the process comes from
 /// process.json or from the command line (an explicit flag wins).
 #[derive(Debug, Default, Clone)]
@@ -227,6 +266,35 @@ mod tests {
             json!(["CAP_CHOWN", "CAP_NET_ADMIN"])
         );
         assert_eq!(p["capabilities"]["ambient"], json!(["CAP_NET_ADMIN"]));
+    }
+
+    #[test]
+    fn what_an_exec_need_not_read() {
+        let plain = ExecRequest {
+            args: vec!["ls".into()],
+            ..Default::default()
+        };
+        let all = Skippable {
+            env: true,
+            capabilities: true,
+            user: true,
+        };
+        assert_eq!(Skippable::of(&plain, false), all);
+        // --additional-gids extends the container's user: it must be read.
+        assert!(!Skippable::of(&plain, true).user);
+        let flags = ExecRequest {
+            env: vec!["A=1".into()],
+            caps: vec!["CAP_KILL".into()],
+            user: Some("1:1".into()),
+            ..plain
+        };
+        let some = Skippable::of(&flags, true);
+        assert_eq!(
+            (some.env, some.capabilities, some.user),
+            (false, false, true)
+        );
+        assert!(some.member("user") && !some.member("env") && !some.member("cwd"));
+        assert!(some.serves(&all) && !all.serves(&some) && all.serves(&all));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use super::{checked_id, runtime};
-use crate::backend::exec_process::{self as process, ExecRequest};
+use crate::backend::exec_process::{self as process, ExecRequest, Skippable};
 use crate::backend::ExecOptions;
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::error::{Error, Result};
@@ -21,7 +21,6 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {}: {e}", file.display())))?
         }
         None => {
-            let base = rt.stored_process(id).ok().flatten();
             let req = ExecRequest {
                 args: a.command.clone(),
                 env: a.env.clone(),
@@ -30,6 +29,8 @@ pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
                 caps: a.cap.clone(),
                 tty: a.tty,
             };
+            let skip = Skippable::of(&req, !a.additional_gids.is_empty());
+            let base = rt.stored_process(id, skip).ok().flatten();
             // An owned process (jail backend) or a borrowed one (libcrun).
             process::from_request(base.as_ref().map(std::borrow::Borrow::borrow), &req)
                 .map_err(|e| Error::Usage(format!("exec `{id}`: {e}")))?

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::apply::{ExecOptions as JailExecOptions, JailRuntime};
 use super::state::{Status, Store};
+use crate::backend::exec_process::Skippable;
 use crate::backend::{CreateOptions, ExecOptions, Summary};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
@@ -92,8 +93,10 @@ impl Runtime {
         self.jail().state(id).map_err(failed("state", id))
     }
 
-    /// The `process` of the container's config (what `exec ID CMD` builds on).
-    pub fn stored_process(&self, id: &str) -> Result<Option<Value>> {
+    /// The `process` of the container's config (what `exec ID CMD` builds
+    /// on), whole: a jail takes nothing from the config by itself, so no
+    /// member is skipped.
+    pub fn stored_process(&self, id: &str, _skip: Skippable) -> Result<Option<Value>> {
         self.require(id)?;
         self.jail().stored_process(id).map_err(failed("exec", id))
     }

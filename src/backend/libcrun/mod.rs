@@ -3,7 +3,6 @@
 
 mod additions;
 mod errors;
-mod exec_text;
 pub mod ffi;
 mod host_mounts;
 mod kernel;
@@ -20,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::backend::exec_process;
+use crate::backend::exec_process::{self, Skippable};
 use crate::bundle::{host, Bundle};
 use crate::error::{Error, Result};
 use ffi::{Context, ContextArgs};
@@ -289,13 +288,15 @@ impl Runtime {
 
     /// What `exec`'s flags build on: the `process` of the config libcrun
     /// stored at create time (None when it has none).
-    pub fn stored_process(&self, id: &str) -> Result<Option<&'static Value>> {
-        Ok(self.stored_for_exec(id)?.process.as_ref())
+    /// Without the members `skip` names: libcrun's exec takes those from
+    /// the stored config itself when the process it is given has none.
+    pub fn stored_process(&self, id: &str, skip: Skippable) -> Result<Option<&'static Value>> {
+        Ok(self.stored_for_exec(id, skip)?.process.as_ref())
     }
 
     /// The parts of the config libcrun stored at create time that `exec` reads back.
-    fn stored_for_exec(&self, id: &str) -> Result<&'static stored::ForExec> {
-        stored::for_exec(self.root.join(id).join("config.json"))
+    fn stored_for_exec(&self, id: &str, skip: Skippable) -> Result<&'static stored::ForExec> {
+        stored::for_exec(self.root.join(id).join("config.json"), skip)
     }
 
     pub fn status(&self, id: &str) -> Result<ffi::Status> {
@@ -398,7 +399,13 @@ impl Runtime {
         // libcrun's exec reads the status first thing: it is checked here
         // only when the container's stored config is not there, or once
         // libcrun has failed, to say what is wrong in one line.
-        let stored = self.stored_for_exec(id);
+        // Only the memory policy is read here: any earlier read serves.
+        let all = Skippable {
+            env: true,
+            capabilities: true,
+            user: true,
+        };
+        let stored = self.stored_for_exec(id, all);
         if stored.is_err() {
             self.require(id)?;
         }
@@ -423,13 +430,11 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let stored = stored.ok();
-        let policy = stored.and_then(|s| s.linux.as_ref());
-        let text = exec_text::process_text(process, stored.and_then(|s| s.process.as_ref()));
+        let policy = stored.ok().and_then(|s| s.linux.as_ref());
         additions::around_exec(policy.and_then(|l| l.memory_policy.as_ref()), || {
             ffi::exec(
                 &mut Context::new(&args),
-                &text,
+                &process.to_string(),
                 sub.as_deref(),
                 o.ignore_paused,
             )

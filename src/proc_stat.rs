@@ -1,6 +1,22 @@
 //! What `/proc/PID/stat` says about a process, for telling a container's
 //! process from a later one that was given the same pid.
 
+/// The line `/proc/PID/stat` holds, in one read (the file reports no
+/// size, so a read to the end would grow its buffer from 32 bytes up).
+pub fn read(pid: i32) -> Option<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let n = f.read(&mut buf).ok()?;
+    if n == buf.len() {
+        // Not the whole line after all: read the rest.
+        f.read_to_end(&mut buf).ok()?;
+    } else {
+        buf.truncate(n);
+    }
+    String::from_utf8(buf).ok()
+}
+
 /// The state letter (field 3) and start time (field 22, clock ticks after
 /// boot) of a `/proc/PID/stat` line. The command name (field 2) may hold
 /// spaces and parentheses, so fields are counted after its last `)`.

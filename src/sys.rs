@@ -167,7 +167,7 @@ pub fn kill_if_started_at(pid: i32, start_time: u64) -> bool {
     }
     // SAFETY: `fd` was just returned by pidfd_open and nothing else owns it.
     let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let stat = crate::proc_stat::read(pid).unwrap_or_default();
     match crate::proc_stat::state_and_start(&stat) {
         Some((state, start)) if start == start_time && state != 'Z' && state != 'X' => {}
         _ => return false,

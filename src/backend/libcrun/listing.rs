@@ -112,8 +112,7 @@ fn is_running(s: &Status) -> Option<bool> {
     let Some(start) = s.process_start_time.filter(|t| *t != 0) else {
         return Some(true);
     };
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid_of(&s.pid)));
-    let stat = stat.unwrap_or_default();
+    let stat = crate::proc_stat::read(pid_of(&s.pid)).unwrap_or_default();
     Some(matches!(
         crate::proc_stat::state_and_start(&stat),
         Some((state, t)) if t == start && state != 'Z' && state != 'X'

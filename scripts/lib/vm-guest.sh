@@ -118,6 +118,7 @@ limits='.process.terminal = false
     | .linux.resources.cpu = {quota: 50000, period: 100000}'
 
 state_status() { "$RTB" state "$1" 2>/dev/null | jq -r .status; }
+list_status() { "$RTB" list --format json 2>/dev/null | jq -r --arg id "$1" '.[] | select(.id == $id) | .status'; }
 wait_stopped() { wait_for 20 sh -c "[ \"\$($RTB state $1 2>/dev/null | jq -r .status)\" = stopped ]"; }
 
 # The checks both cgroup managers share: a detached container with limits,
@@ -148,9 +149,11 @@ lifecycle() { # ID CGROUPS-PATH WANT-CGROUP MGR [SCOPE]
     expect "update --resources: memory.max" 100663296 "$(cg_file "$cg" memory.max)"
     check "pause" "$RTB" pause "$id"
     expect "pause: state paused" paused "$(state_status "$id")"
+    expect "pause: list says paused" paused "$(list_status "$id")"
     expect "pause: the cgroup is frozen (cgroup.events)" 1 "$(frozen "$cg")"
     check "resume" "$RTB" resume "$id"
     expect "resume: state running" running "$(state_status "$id")"
+    expect "resume: list says running" running "$(list_status "$id")"
     expect "resume: the cgroup is thawed" 0 "$(frozen "$cg")"
     out=$(run "$RTB" exec "$id" sh -c 'cat /proc/self/cgroup; cat /proc/1/cgroup')
     expect "exec joins the container's cgroup" 1 "$(printf '%s\n' "$out" | sort -u | wc -l)"

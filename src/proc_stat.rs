@@ -17,6 +17,16 @@ pub fn read(pid: i32) -> Option<String> {
     String::from_utf8(buf).ok()
 }
 
+/// Whether process `pid` is still the one that started at `start_time`
+/// (field 22) and has not exited (not a zombie, not dead).
+pub fn started_at_and_alive(pid: i32, start_time: u64) -> bool {
+    let stat = read(pid).unwrap_or_default();
+    matches!(
+        state_and_start(&stat),
+        Some((state, t)) if t == start_time && state != 'Z' && state != 'X'
+    )
+}
+
 /// The state letter (field 3) and start time (field 22, clock ticks after
 /// boot) of a `/proc/PID/stat` line. The command name (field 2) may hold
 /// spaces and parentheses, so fields are counted after its last `)`.

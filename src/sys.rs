@@ -167,10 +167,8 @@ pub fn kill_if_started_at(pid: i32, start_time: u64) -> bool {
     }
     // SAFETY: `fd` was just returned by pidfd_open and nothing else owns it.
     let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let stat = crate::proc_stat::read(pid).unwrap_or_default();
-    match crate::proc_stat::state_and_start(&stat) {
-        Some((state, start)) if start == start_time && state != 'Z' && state != 'X' => {}
-        _ => return false,
+    if !crate::proc_stat::started_at_and_alive(pid, start_time) {
+        return false;
     }
     // SAFETY: a pidfd we own, a plain signal number, no siginfo, no flags.
     let sent = unsafe {
@@ -228,6 +226,11 @@ pub fn ignore_sigpipe() {
     // SAFETY: installs SIG_IGN, a disposition with no handler code to run.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 }
+
+/// `fs_magic` of a cgroup v2 mount.
+pub const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+/// `fs_magic` of a cgroup v1 hierarchy.
+pub const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
 
 /// The file system type (`statfs` f_type) of `path`, if it can be read.
 #[cfg(target_os = "linux")]

@@ -139,7 +139,7 @@ impl HostFacts {
     }
 }
 
-const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+use crate::sys::CGROUP2_SUPER_MAGIC;
 
 /// Look at this host, as far as `needs` asks. The cgroup layout is found the
 /// way libcrun finds it: the file system type of `/sys/fs/cgroup` and

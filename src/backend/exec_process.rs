@@ -27,6 +27,13 @@ pub struct Skippable {
 }
 
 impl Skippable {
+    /// Everything skippable: for a reader that wants none of these members.
+    pub const ALL: Skippable = Skippable {
+        env: true,
+        capabilities: true,
+        user: true,
+    };
+
     /// What `req` does not need; `adds_groups`: --additional-gids extends
     /// the container's user.
     pub fn of(req: &ExecRequest, adds_groups: bool) -> Skippable {
@@ -274,11 +281,7 @@ mod tests {
             args: vec!["ls".into()],
             ..Default::default()
         };
-        let all = Skippable {
-            env: true,
-            capabilities: true,
-            user: true,
-        };
+        let all = Skippable::ALL;
         assert_eq!(Skippable::of(&plain, false), all);
         // --additional-gids extends the container's user: it must be read.
         assert!(!Skippable::of(&plain, true).user);

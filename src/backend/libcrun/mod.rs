@@ -287,9 +287,9 @@ impl Runtime {
     }
 
     /// What `exec`'s flags build on: the `process` of the config libcrun
-    /// stored at create time (None when it has none).
-    /// Without the members `skip` names: libcrun's exec takes those from
-    /// the stored config itself when the process it is given has none.
+    /// stored at create time (None when it has none), without the members
+    /// `skip` names: libcrun's exec takes those from the stored config
+    /// itself when the process it is given has none.
     pub fn stored_process(&self, id: &str, skip: Skippable) -> Result<Option<&'static Value>> {
         Ok(self.stored_for_exec(id, skip)?.process.as_ref())
     }
@@ -396,16 +396,11 @@ impl Runtime {
     /// Exec `process` (an OCI process object) in the container; returns its
     /// exit status, or 0 once started when detached.
     pub fn exec(&self, id: &str, process: &Value, o: &ExecOptions) -> Result<i32> {
+        // Only the memory policy is read here, so any earlier read serves.
         // libcrun's exec reads the status first thing: it is checked here
-        // only when the container's stored config is not there, or once
-        // libcrun has failed, to say what is wrong in one line.
-        // Only the memory policy is read here: any earlier read serves.
-        let all = Skippable {
-            env: true,
-            capabilities: true,
-            user: true,
-        };
-        let stored = self.stored_for_exec(id, all);
+        // only when the stored config is not there, or once libcrun has
+        // failed, to say what is wrong in one line.
+        let stored = self.stored_for_exec(id, Skippable::ALL);
         if stored.is_err() {
             self.require(id)?;
         }

@@ -206,11 +206,7 @@ mod tests {
             "user":{"uid":1,"gid":1},"capabilities":{"bounding":["CAP_KILL"]},"cwd":"/srv"},
             "linux":{"memoryPolicy":{"mode":"MPOL_BIND","nodes":"0"},"seccomp":{"syscalls":[]}}}"#;
         let none = Skippable::default();
-        let all = Skippable {
-            env: true,
-            capabilities: true,
-            user: true,
-        };
+        let all = Skippable::ALL;
         let full = exec_view(text, none).unwrap();
         let as_value: serde_json::Value = serde_json::from_str(text).unwrap();
         // Nothing skipped: what serde_json reads, a repeated key included.

@@ -23,6 +23,37 @@ fn run_propagates_exit_status() {
     env.cmd(&["run", "--bundle", env.bundle_str(), &id]).ok();
 }
 
+/// libcrun is handed the text as written when nothing needed rewriting
+/// (absolute `root.path`), and a re-serialized text when an object repeats a
+/// key: libcrun's parser keeps a repeated key's first value, validation the
+/// last, and the container must get the value that was validated.
+#[test]
+fn libcrun_runs_the_document_that_was_validated() {
+    let mut env = Env::new(&["hostname"]);
+    let rootfs = env.bundle.join("rootfs");
+    env.edit(|c| {
+        c["root"]["path"] = json!(rootfs);
+        c["hostname"] = json!("as-written");
+    });
+    let id = env.id("verbatim");
+    let out = env.cmd(&["run", "--bundle", env.bundle_str(), &id]);
+    out.ok();
+    assert_eq!(out.stdout, "as-written\n");
+
+    let file = env.bundle.join("config.json");
+    let text = fs::read_to_string(&file).unwrap();
+    let repeated = text.replace(
+        r#""hostname": "as-written""#,
+        r#""hostname": "first", "hostname": "last""#,
+    );
+    assert_ne!(text, repeated);
+    fs::write(&file, repeated).unwrap();
+    let id = env.id("repeated");
+    let out = env.cmd(&["run", "--bundle", env.bundle_str(), &id]);
+    out.ok();
+    assert_eq!(out.stdout, "last\n");
+}
+
 #[test]
 fn run_killed_by_signal_reports_128_plus_n() {
     let mut env = Env::new(&["sleep", "100"]);

@@ -7,27 +7,45 @@
 //! object's members are collected first and the map is made at its final
 //! size. Everything else (numbers, strings, the nesting limit, the error
 //! messages, which come from serde_json's reader) is serde_json's.
+//!
+//! It also notes whether any object repeats a key. serde_json keeps the last
+//! value; other parsers (libcrun's among them) may keep the first, so such a
+//! text must not be handed on as it is.
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+/// A parsed text.
+pub(super) struct Parsed {
+    pub value: Value,
+    /// Some object in the text repeats a key.
+    pub repeated_key: bool,
+}
+
 /// Parse `text` as one JSON value (trailing characters are an error).
-pub(super) fn from_str(text: &str) -> serde_json::Result<Value> {
+pub(super) fn from_str(text: &str) -> serde_json::Result<Parsed> {
+    let repeated = Cell::new(false);
     let mut de = serde_json::Deserializer::from_str(text);
-    let v = PresizedMaps.deserialize(&mut de)?;
+    let value = PresizedMaps(&repeated).deserialize(&mut de)?;
     de.end()?;
-    Ok(v)
+    Ok(Parsed {
+        value,
+        repeated_key: repeated.get(),
+    })
 }
 
 /// Members collected before the map is made; more are allowed.
 const USUAL_MEMBERS: usize = 8;
 
-/// The seed and visitor for one value (recursively, every value below it).
-struct PresizedMaps;
+/// The seed and visitor for one value (recursively, every value below it);
+/// the cell is set when an object repeats a key.
+#[derive(Clone, Copy)]
+struct PresizedMaps<'a>(&'a Cell<bool>);
 
-impl<'de> DeserializeSeed<'de> for PresizedMaps {
+impl<'de> DeserializeSeed<'de> for PresizedMaps<'_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
@@ -35,7 +53,7 @@ impl<'de> DeserializeSeed<'de> for PresizedMaps {
     }
 }
 
-impl<'de> Visitor<'de> for PresizedMaps {
+impl<'de> Visitor<'de> for PresizedMaps<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -76,7 +94,7 @@ impl<'de> Visitor<'de> for PresizedMaps {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(v) = seq.next_element_seed(PresizedMaps)? {
+        while let Some(v) = seq.next_element_seed(self)? {
             items.push(v);
         }
         Ok(Value::Array(items))
@@ -85,13 +103,17 @@ impl<'de> Visitor<'de> for PresizedMaps {
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
         let mut members: Vec<(String, Value)> = Vec::with_capacity(USUAL_MEMBERS);
         while let Some(k) = access.next_key::<String>()? {
-            members.push((k, access.next_value_seed(PresizedMaps)?));
+            members.push((k, access.next_value_seed(self)?));
         }
-        let mut map = Map::with_capacity(members.len());
+        let given = members.len();
+        let mut map = Map::with_capacity(given);
         // A repeated key keeps its first place and its last value, as with
         // serde_json.
         for (k, v) in members {
             map.insert(k, v);
+        }
+        if map.len() != given {
+            self.0.set(true);
         }
         Ok(Value::Object(map))
     }
@@ -103,7 +125,7 @@ mod tests {
 
     /// The same tree, member order and text as serde_json's own parse.
     fn same_as_serde_json(text: &str) {
-        let ours = from_str(text).unwrap();
+        let ours = from_str(text).unwrap().value;
         let theirs: Value = serde_json::from_str(text).unwrap();
         assert_eq!(ours, theirs, "{text}");
         assert_eq!(ours.to_string(), theirs.to_string(), "{text}");
@@ -122,9 +144,21 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_are_noticed_at_any_depth() {
+        for (text, repeated) in [
+            (r#"{"a": 1, "b": {"c": [1, {"d": 2}]}}"#, false),
+            (r#"{"a": 1, "a": 1}"#, true),
+            (r#"{"a": [{"x": 1}, {"y": 1, "y": 2}]}"#, true),
+            (r#"[{"k": 1}, {"k": 1}]"#, false),
+        ] {
+            assert_eq!(from_str(text).unwrap().repeated_key, repeated, "{text}");
+        }
+    }
+
+    #[test]
     fn errors_are_serde_json_errors() {
         for text in ["{\"a\": 1,}", "[1, 2", "{} x", "", "{\"a\" 1}", "1e400"] {
-            let ours = from_str(text).unwrap_err().to_string();
+            let ours = from_str(text).err().unwrap().to_string();
             let theirs = serde_json::from_str::<Value>(text).unwrap_err().to_string();
             assert_eq!(ours, theirs, "{text}");
         }

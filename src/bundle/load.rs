@@ -10,9 +10,13 @@ use super::{normalize, validate, Bundle, BundleError, Diagnostic, Platform, Seve
 
 /// Everything the pipeline found, whether or not the bundle is usable.
 pub(super) struct Outcome {
+    /// The text, when it was kept (`analyze_dir` keeps it).
+    pub text: Option<String>,
     pub dir: PathBuf,
     pub file: PathBuf,
     pub doc: Value,
+    /// Whether `doc` says exactly what the text says (see `Bundle::verbatim`).
+    pub same_as_text: bool,
     pub spec: Option<Box<oci_spec::runtime::Spec>>,
     pub freebsd: Option<super::freebsd::FreeBsd>,
     pub findings: Vec<Diagnostic>,
@@ -28,6 +32,7 @@ impl Outcome {
             Some(spec) if errors.is_empty() => Ok(Bundle {
                 dir: self.dir,
                 doc: self.doc,
+                verbatim: self.text.filter(|_| self.same_as_text),
                 spec,
                 freebsd: self.freebsd,
                 warnings,
@@ -51,6 +56,10 @@ pub(super) fn analyze_dir(dir: &Path, platform: Platform) -> Result<Outcome, Bun
     let text = decode(&bytes, &file)?;
     let mut out = analyze(text, &dir, &file, platform)?;
     root_dir(&out.doc, &mut out.findings);
+    if out.same_as_text {
+        // Valid UTF-8 (decoded above): the bytes become the String as they are.
+        out.text = String::from_utf8(bytes).ok();
+    }
     Ok(out)
 }
 
@@ -116,6 +125,7 @@ fn analyze(
     platform: Platform,
 ) -> Result<Outcome, BundleError> {
     let mut findings = Vec::new();
+    let bom = text.starts_with('\u{feff}');
     let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => {
             findings.push(Diagnostic::warning(
@@ -126,18 +136,22 @@ fn analyze(
         }
         None => text,
     };
-    let mut doc = super::json::from_str(text).map_err(|e| BundleError::Syntax {
+    let parsed = super::json::from_str(text).map_err(|e| BundleError::Syntax {
         file: file.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: explain(&e.to_string()),
     })?;
-    findings.extend(normalize::normalize(&mut doc, dir, platform));
+    let mut doc = parsed.value;
+    let normalized = normalize::normalize(&mut doc, dir, platform);
+    findings.extend(normalized.findings);
     let typed = validate::validate(&doc, platform);
     findings.extend(typed.findings);
     Ok(Outcome {
         dir: dir.to_path_buf(),
         file: file.to_path_buf(),
+        text: None,
+        same_as_text: !bom && !parsed.repeated_key && !normalized.changed,
         doc,
         spec: typed.spec,
         freebsd: typed.freebsd,

@@ -81,6 +81,12 @@ pub struct Bundle {
     /// left intact apart from the FreeBSD bridge). The Linux backend's
     /// create and run take it once libcrun's config text is built.
     pub doc: serde_json::Value,
+    /// `config.json`'s text as read, kept when `doc` means exactly what it
+    /// says: normalization rewrote nothing, there is no byte-order mark, and
+    /// no object repeats a key (parsers differ on which value of a repeated
+    /// key counts, so such a text is only ever handed on re-serialized).
+    /// A backend may pass it on instead of serializing `doc` again.
+    pub verbatim: Option<String>,
     /// Typed view of `doc`.
     pub spec: Box<oci_spec::runtime::Spec>,
     /// The v1.3.0 `freebsd` object (oci-spec has no type for it).

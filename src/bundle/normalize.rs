@@ -8,23 +8,42 @@ use serde_json::Value;
 use super::member::member_mut;
 use super::{freebsd, path, version, Diagnostic, Platform};
 
-pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Vec<Diagnostic> {
+/// What normalizing found, and whether it rewrote anything.
+pub(super) struct Normalized {
+    pub findings: Vec<Diagnostic>,
+    /// The document no longer says exactly what the text said.
+    pub changed: bool,
+}
+
+pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Normalized {
     let mut out = Vec::new();
     if !doc.is_object() {
         out.push(Diagnostic::error(
             "",
             "the configuration must be a JSON object",
         ));
-        return out;
+        return Normalized {
+            findings: out,
+            changed: false,
+        };
     }
     oci_version(doc, &mut out);
-    rootfs_absolute(doc, dir, &mut out);
-    mount_destinations(doc, platform, &mut out);
-    default_user(doc, &mut out);
-    device_file_types(doc, &mut out);
-    out.extend(freebsd::bridge_annotations(doc, platform));
+    // Not `||`: every rule runs.
+    let mut changed = rootfs_absolute(doc, dir, &mut out);
+    changed |= mount_destinations(doc, platform, &mut out);
+    changed |= default_user(doc, &mut out);
+    changed |= device_file_types(doc, &mut out);
+    if platform == Platform::FreeBsd {
+        // The bridge's rewrites are not tracked one by one: on FreeBSD the
+        // document always counts as rewritten.
+        out.extend(freebsd::bridge_annotations(doc, platform));
+        changed = true;
+    }
     platform_gate(doc, platform, &mut out);
-    out
+    Normalized {
+        findings: out,
+        changed,
+    }
 }
 
 fn oci_version(doc: &Value, out: &mut Vec<Diagnostic>) {
@@ -39,26 +58,30 @@ fn oci_version(doc: &Value, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn rootfs_absolute(doc: &mut Value, dir: &Path, out: &mut Vec<Diagnostic>) {
+/// Returns whether the document was rewritten (so for each rule below).
+fn rootfs_absolute(doc: &mut Value, dir: &Path, out: &mut Vec<Diagnostic>) -> bool {
     let Some(path) = doc.pointer_mut("/root/path") else {
-        return;
+        return false;
     };
     match path {
         Value::String(p) if p.is_empty() => {
             out.push(Diagnostic::error("root.path", "must not be empty"))
         }
         Value::String(p) if !p.starts_with('/') => {
-            *p = dir.join(&*p).to_string_lossy().into_owned()
+            *p = dir.join(&*p).to_string_lossy().into_owned();
+            return true;
         }
         Value::String(_) => {}
         _ => out.push(Diagnostic::error("root.path", "must be a string")),
     }
+    false
 }
 
-fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnostic>) {
+fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnostic>) -> bool {
     let Some(Value::Array(mounts)) = doc.get_mut("mounts") else {
-        return;
+        return false;
     };
+    let mut changed = false;
     for (i, m) in mounts.iter_mut().enumerate() {
         let Some(Value::String(dest)) = member_mut(m, "destination") else {
             continue;
@@ -74,6 +97,7 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
                     format!("relative destination `{dest}` is deprecated; resolved against `/`"),
                 ));
                 *dest = format!("/{dest}");
+                changed = true;
             }
             _ => out.push(Diagnostic::error(
                 &path,
@@ -81,22 +105,25 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
             )),
         }
     }
+    changed
 }
 
 /// The schema lets `process.user` be absent; Go runtimes then run as uid 0,
 /// gid 0 (the zero value). Make that explicit so the typed view and the
 /// backend agree, and say so.
-fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) {
+fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) -> bool {
     let Some(Value::Object(p)) = doc.get_mut("process") else {
-        return;
+        return false;
     };
-    if p.get("user").is_none_or(Value::is_null) {
-        p.insert("user".into(), serde_json::json!({"uid": 0, "gid": 0}));
-        out.push(Diagnostic::warning(
-            "process.user",
-            "missing; the process runs as uid 0, gid 0",
-        ));
+    if !p.get("user").is_none_or(Value::is_null) {
+        return false;
     }
+    p.insert("user".into(), serde_json::json!({"uid": 0, "gid": 0}));
+    out.push(Diagnostic::warning(
+        "process.user",
+        "missing; the process runs as uid 0, gid 0",
+    ));
+    true
 }
 
 /// `S_IFMT` and the node types `linux.devices[].type` names.
@@ -113,10 +140,11 @@ const DEVICE_TYPES: &[(&str, i64, &str)] = &[
 /// that. The type bits are dropped here when they agree with `type` (the
 /// node's type comes from `type`, its permissions from the rest), and a
 /// disagreement is an error naming both.
-fn device_file_types(doc: &mut Value, out: &mut Vec<Diagnostic>) {
+fn device_file_types(doc: &mut Value, out: &mut Vec<Diagnostic>) -> bool {
     let Some(Value::Array(devices)) = doc.pointer_mut("/linux/devices") else {
-        return;
+        return false;
     };
+    let mut changed = false;
     for (i, d) in devices.iter_mut().enumerate() {
         let Some(mode) = d.get("fileMode").and_then(Value::as_i64) else {
             continue;
@@ -129,6 +157,7 @@ fn device_file_types(doc: &mut Value, out: &mut Vec<Diagnostic>) {
         let want = DEVICE_TYPES.iter().find(|(t, _, _)| *t == ty);
         if let Some((_, want_bits, _)) = want.filter(|(_, b, _)| *b == bits) {
             d["fileMode"] = Value::from(mode & !want_bits);
+            changed = true;
             continue;
         }
         let named = |b: i64| match DEVICE_TYPES.iter().find(|(_, v, _)| *v == b) {
@@ -147,6 +176,7 @@ fn device_file_types(doc: &mut Value, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+    changed
 }
 
 fn platform_gate(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) {
@@ -180,7 +210,38 @@ mod tests {
 
     fn run(mut doc: Value, platform: Platform) -> (Value, Vec<Diagnostic>) {
         let d = normalize(&mut doc, Path::new("/b"), platform);
-        (doc, d)
+        (doc, d.findings)
+    }
+
+    #[test]
+    fn says_whether_it_rewrote_the_document() {
+        let base = json!({"ociVersion": "1.3.0", "root": {"path": "/r"},
+            "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh"]},
+            "mounts": [{"destination": "/m"}],
+            "linux": {"devices": [{"type": "c", "path": "/dev/x", "fileMode": 438}]}});
+        let changed = |edit: &dyn Fn(&mut Value), platform| {
+            let mut doc = base.clone();
+            edit(&mut doc);
+            normalize(&mut doc, Path::new("/b"), platform).changed
+        };
+        assert!(!changed(&|_| {}, Platform::Linux));
+        assert!(changed(
+            &|d| d["root"]["path"] = json!("rootfs"),
+            Platform::Linux
+        ));
+        assert!(changed(
+            &|d| d["mounts"][0]["destination"] = json!("m"),
+            Platform::Linux
+        ));
+        assert!(changed(
+            &|d| d["process"]["user"] = Value::Null,
+            Platform::Linux
+        ));
+        assert!(changed(
+            &|d| d["linux"]["devices"][0]["fileMode"] = json!(8630),
+            Platform::Linux
+        ));
+        assert!(changed(&|_| {}, Platform::FreeBsd));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! What intelRdt created is recorded in the state directory so `delete`
 //! (and a failed `start`, which tears the container down) remove exactly that.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -46,12 +47,14 @@ impl Additions {
         })
     }
 
-    /// The config text handed to libcrun (written straight into a buffer:
-    /// `Display` would pass every piece through the formatter).
-    pub fn libcrun_config(&self, config: &Value) -> String {
-        let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    /// The config text handed to libcrun: `verbatim` (the bundle's own text,
+    /// when it says exactly what `config` says) unless something must be
+    /// left out, else `config` serialized (straight into a buffer: `Display`
+    /// would pass every piece through the formatter).
+    pub fn libcrun_config<'a>(&self, config: &Value, verbatim: Option<&'a str>) -> Cow<'a, str> {
+        let text = |v: &Value| Cow::Owned(serde_json::to_string(v).unwrap_or_default());
         if self.rdt.is_none() {
-            return text(config);
+            return verbatim.map_or_else(|| text(config), Cow::Borrowed);
         }
         let mut c = config.clone();
         if let Some(linux) = c.get_mut("linux").and_then(Value::as_object_mut) {

@@ -15,6 +15,7 @@ mod recover;
 mod stored;
 mod sub_cgroup;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -455,16 +456,16 @@ impl Runtime {
 /// the config text for libcrun, and the rootfs whose host mounts are guarded
 /// (no mount namespace). The document itself is freed here, so libcrun's
 /// parse reuses its memory (the rest of the bundle is still used).
-fn prepare(
+fn prepare<'b>(
     op: &'static str,
     id: &str,
-    bundle: &mut Bundle,
-) -> Result<(additions::Additions, String, Option<PathBuf>)> {
-    let doc = std::mem::take(&mut bundle.doc);
-    let adds = additions::Additions::from_config(&doc)
-        .map_err(|msg| errors::addition(op, id, (0, msg)))?;
-    let json = adds.libcrun_config(&doc);
-    Ok((adds, json, host_mounts::needed(&doc)))
+    bundle: &'b Bundle,
+) -> Result<(additions::Additions, Cow<'b, str>, Option<PathBuf>)> {
+    let doc = &bundle.doc;
+    let adds =
+        additions::Additions::from_config(doc).map_err(|msg| errors::addition(op, id, (0, msg)))?;
+    let json = adds.libcrun_config(doc, bundle.verbatim.as_deref());
+    Ok((adds, json, host_mounts::needed(doc)))
 }
 
 /// A default config for `spec` (`rootful` false gives a rootless one).

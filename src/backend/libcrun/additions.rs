@@ -13,7 +13,6 @@
 //! What intelRdt created is recorded in the state directory so `delete`
 //! (and a failed `start`, which tears the container down) remove exactly that.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -51,10 +50,10 @@ impl Additions {
     /// when it says exactly what `config` says) unless something must be
     /// left out, else `config` serialized (straight into a buffer: `Display`
     /// would pass every piece through the formatter).
-    pub fn libcrun_config<'a>(&self, config: &Value, verbatim: Option<&'a str>) -> Cow<'a, str> {
-        let text = |v: &Value| Cow::Owned(serde_json::to_string(v).unwrap_or_default());
+    pub fn libcrun_config(&self, config: &Value, verbatim: Option<String>) -> String {
+        let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
         if self.rdt.is_none() {
-            return verbatim.map_or_else(|| text(config), Cow::Borrowed);
+            return verbatim.unwrap_or_else(|| text(config));
         }
         let mut c = config.clone();
         if let Some(linux) = c.get_mut("linux").and_then(Value::as_object_mut) {

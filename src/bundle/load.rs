@@ -10,7 +10,7 @@ use super::{normalize, validate, Bundle, BundleError, Diagnostic, Platform, Seve
 
 /// Everything the pipeline found, whether or not the bundle is usable.
 pub(super) struct Outcome {
-    /// The text, when it was kept (`analyze_dir` keeps it).
+    /// The text, kept by `analyze_dir` only when `same_as_text`.
     pub text: Option<String>,
     pub dir: PathBuf,
     pub file: PathBuf,
@@ -32,7 +32,7 @@ impl Outcome {
             Some(spec) if errors.is_empty() => Ok(Bundle {
                 dir: self.dir,
                 doc: self.doc,
-                verbatim: self.text.filter(|_| self.same_as_text),
+                verbatim: self.text,
                 spec,
                 freebsd: self.freebsd,
                 warnings,
@@ -125,16 +125,15 @@ fn analyze(
     platform: Platform,
 ) -> Result<Outcome, BundleError> {
     let mut findings = Vec::new();
-    let bom = text.starts_with('\u{feff}');
-    let text = match text.strip_prefix('\u{feff}') {
+    let (text, bom) = match text.strip_prefix('\u{feff}') {
         Some(rest) => {
             findings.push(Diagnostic::warning(
                 "",
                 "file starts with a byte-order mark (ignored)",
             ));
-            rest
+            (rest, true)
         }
-        None => text,
+        None => (text, false),
     };
     let parsed = super::json::from_str(text).map_err(|e| BundleError::Syntax {
         file: file.to_path_buf(),

@@ -33,12 +33,10 @@ pub(super) fn normalize(doc: &mut Value, dir: &Path, platform: Platform) -> Norm
     changed |= mount_destinations(doc, platform, &mut out);
     changed |= default_user(doc, &mut out);
     changed |= device_file_types(doc, &mut out);
-    if platform == Platform::FreeBsd {
-        // The bridge's rewrites are not tracked one by one: on FreeBSD the
-        // document always counts as rewritten.
-        out.extend(freebsd::bridge_annotations(doc, platform));
-        changed = true;
-    }
+    out.extend(freebsd::bridge_annotations(doc, platform));
+    // The bridge (FreeBSD only) does not say what it rewrote: there the
+    // document always counts as rewritten.
+    changed |= platform == Platform::FreeBsd;
     platform_gate(doc, platform, &mut out);
     Normalized {
         findings: out,

@@ -2,8 +2,8 @@
 //! (`libcrun_read_container_status`, `libcrun_get_container_state_string`),
 //! without what libcrun repeats for each container of a listing: creating
 //! the state root again, twice, and checking that a status file exists
-//! before reading it: 16 syscalls per container instead of 23. `state` still asks libcrun, and the tests hold
-//! the two to the same answer.
+//! before reading it: 16 syscalls per container instead of 23. `state`
+//! still asks libcrun, and the tests hold the two to the same answer.
 
 use std::io::ErrorKind;
 use std::path::Path;

@@ -4,15 +4,16 @@
 //! serde_json's own visitor inserts members into an empty map, which then
 //! grows (a new table and a rehash) while the object is read: for a config
 //! with hundreds of mounts that growth is a fifth of the parse. Here an
-//! object's members are collected first and the map is made at its final
-//! size. Everything else (numbers, strings, the nesting limit, the error
+//! object's members are collected first (on one stack that every object of
+//! the text shares, so collecting allocates nothing per object) and the map
+//! is made at its final size. Everything else (numbers, strings, the nesting limit, the error
 //! messages, which come from serde_json's reader) is serde_json's.
 //!
 //! It also notes whether any object repeats a key. serde_json keeps the last
 //! value; other parsers (libcrun's among them) may keep the first, so such a
 //! text must not be handed on as it is.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
@@ -23,27 +24,39 @@ pub(super) struct Parsed {
     pub value: Value,
     /// Some object in the text repeats a key.
     pub repeated_key: bool,
+    /// The text holds the escape `\u0000`. JSON has no other way to write a
+    /// NUL (a raw control character in a string is a syntax error), so
+    /// without it no string or key in `value` holds one.
+    pub nul_escape: bool,
 }
 
 /// Parse `text` as one JSON value (trailing characters are an error).
 pub(super) fn from_str(text: &str) -> serde_json::Result<Parsed> {
     let repeated = Cell::new(false);
+    let pending = RefCell::new(Vec::with_capacity(32));
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = PresizedMaps(&repeated).deserialize(&mut de)?;
+    let value = PresizedMaps {
+        repeated: &repeated,
+        pending: &pending,
+    }
+    .deserialize(&mut de)?;
     de.end()?;
     Ok(Parsed {
         value,
         repeated_key: repeated.get(),
+        nul_escape: text.contains("\\u0000"),
     })
 }
 
-/// Members collected before the map is made; more are allowed.
-const USUAL_MEMBERS: usize = 8;
-
-/// The seed and visitor for one value (recursively, every value below it);
-/// the cell is set when an object repeats a key.
+/// The seed and visitor for one value (recursively, every value below it).
 #[derive(Clone, Copy)]
-struct PresizedMaps<'a>(&'a Cell<bool>);
+struct PresizedMaps<'a> {
+    /// Set when an object repeats a key.
+    repeated: &'a Cell<bool>,
+    /// The members of the objects being read, innermost last: an object
+    /// pushes its members above its parent's and takes them off when done.
+    pending: &'a RefCell<Vec<(String, Value)>>,
+}
 
 impl<'de> DeserializeSeed<'de> for PresizedMaps<'_> {
     type Value = Value;
@@ -101,19 +114,22 @@ impl<'de> Visitor<'de> for PresizedMaps<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut members: Vec<(String, Value)> = Vec::with_capacity(USUAL_MEMBERS);
+        let base = self.pending.borrow().len();
         while let Some(k) = access.next_key::<String>()? {
-            members.push((k, access.next_value_seed(self)?));
+            // The value first: an object in it uses the stack meanwhile.
+            let v = access.next_value_seed(self)?;
+            self.pending.borrow_mut().push((k, v));
         }
-        let given = members.len();
+        let mut pending = self.pending.borrow_mut();
+        let given = pending.len() - base;
         let mut map = Map::with_capacity(given);
         // A repeated key keeps its first place and its last value, as with
         // serde_json.
-        for (k, v) in members {
+        for (k, v) in pending.drain(base..) {
             map.insert(k, v);
         }
         if map.len() != given {
-            self.0.set(true);
+            self.repeated.set(true);
         }
         Ok(Value::Object(map))
     }
@@ -138,6 +154,7 @@ mod tests {
             r#"{"k": 1, "j": 2, "k": 3}"#,
             r#"[{"m1": 1, "m2": 2, "m3": 3, "m4": 4, "m5": 5, "m6": 6, "m7": 7, "m8": 8, "m9": 9, "m10": {"deep": [[]]}}]"#,
             r#"  "just a string"  "#,
+            r#"{"a": 1, "o": {"x": [{"p": 1, "q": {}}, {"r": {"s": null}}], "y": {"z": 2}}, "b": {"c": 3}, "d": 4}"#,
         ] {
             same_as_serde_json(text);
         }
@@ -153,6 +170,31 @@ mod tests {
         ] {
             assert_eq!(from_str(text).unwrap().repeated_key, repeated, "{text}");
         }
+    }
+
+    fn holds_nul(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(a) => a.iter().any(holds_nul),
+            Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn a_nul_needs_the_escape_in_the_text() {
+        for (text, escape, nul) in [
+            (r#"{"a": "x\u0000y"}"#, true, true),
+            (r#"{"k\u0000": 1}"#, true, true),
+            (r#"["\\u0000"]"#, true, false),
+            (r#"{"a": "\u00e9 \u0001", "b": ["\u0100"]}"#, false, false),
+        ] {
+            let p = from_str(text).unwrap();
+            assert_eq!(p.nul_escape, escape, "{text}");
+            assert_eq!(holds_nul(&p.value), nul, "{text}");
+        }
+        // A raw NUL is no JSON at all.
+        assert!(from_str("[\"a\0b\"]").is_err());
     }
 
     #[test]

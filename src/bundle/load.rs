@@ -144,7 +144,7 @@ fn analyze(
     let mut doc = parsed.value;
     let normalized = normalize::normalize(&mut doc, dir, platform);
     findings.extend(normalized.findings);
-    let typed = validate::validate(&doc, platform);
+    let typed = validate::validate(&doc, platform, parsed.nul_escape);
     findings.extend(typed.findings);
     Ok(Outcome {
         dir: dir.to_path_buf(),

@@ -36,75 +36,86 @@ pub const SYMFOLLOW_WORDS: &[(&str, (u32, u32))] = &[
 
 const NO_ATTRIBUTE: &str = "there is no recursive form: sync, dirsync and mand are file-system flags, and mount_setattr(2) has no attribute for them";
 
-pub const WORDS: &[(&str, Kind)] = &[
-    ("defaults", Kind::Runtime),
-    ("ro", Kind::Flag),
-    ("rw", Kind::Flag),
-    ("nosuid", Kind::Flag),
-    ("suid", Kind::Flag),
-    ("nodev", Kind::Flag),
-    ("dev", Kind::Flag),
-    ("noexec", Kind::Flag),
-    ("exec", Kind::Flag),
-    ("noatime", Kind::Flag),
-    ("atime", Kind::Flag),
-    ("nodiratime", Kind::Flag),
-    ("diratime", Kind::Flag),
-    ("relatime", Kind::Flag),
-    ("norelatime", Kind::Flag),
-    ("strictatime", Kind::Flag),
-    ("nostrictatime", Kind::Flag),
-    ("nosymfollow", Kind::Flag),
-    ("symfollow", Kind::Flag),
-    ("sync", Kind::Superblock),
-    ("async", Kind::Superblock),
-    ("dirsync", Kind::Superblock),
-    ("mand", Kind::Superblock),
-    ("nomand", Kind::Superblock),
-    ("shared", Kind::Propagation),
-    ("rshared", Kind::Propagation),
-    ("slave", Kind::Propagation),
-    ("rslave", Kind::Propagation),
-    ("private", Kind::Propagation),
-    ("rprivate", Kind::Propagation),
-    ("unbindable", Kind::Propagation),
-    ("runbindable", Kind::Propagation),
-    ("bind", Kind::Bind),
-    ("rbind", Kind::Bind),
-    ("rro", Kind::Recursive),
-    ("rrw", Kind::Recursive),
-    ("rnosuid", Kind::Recursive),
-    ("rsuid", Kind::Recursive),
-    ("rnodev", Kind::Recursive),
-    ("rdev", Kind::Recursive),
-    ("rnoexec", Kind::Recursive),
-    ("rexec", Kind::Recursive),
-    ("rnoatime", Kind::Recursive),
-    ("ratime", Kind::Recursive),
-    ("rnodiratime", Kind::Recursive),
-    ("rdiratime", Kind::Recursive),
-    ("rrelatime", Kind::Recursive),
-    ("rnorelatime", Kind::Recursive),
-    ("rstrictatime", Kind::Recursive),
-    ("rnostrictatime", Kind::Recursive),
-    ("rnosymfollow", Kind::Recursive),
-    ("rsymfollow", Kind::Recursive),
-    ("tmpcopyup", Kind::Runtime),
-    ("copy-symlink", Kind::Runtime),
-    ("idmap", Kind::Runtime),
-    ("ridmap", Kind::Runtime),
-    ("rsync", Kind::Refused(NO_ATTRIBUTE)),
-    ("rasync", Kind::Refused(NO_ATTRIBUTE)),
-    ("rdirsync", Kind::Refused(NO_ATTRIBUTE)),
-    ("rmand", Kind::Refused(NO_ATTRIBUTE)),
-    ("rnomand", Kind::Refused(NO_ATTRIBUTE)),
-    (
-        "remount",
-        Kind::Refused(
-            "not a container mount option: it would remount a mount that does not exist yet",
-        ),
-    ),
-];
+/// The table, written once: `WORDS` in this order (the features document
+/// lists them so) and `by_word`, a `match` over the same words (a create
+/// with hundreds of mounts looks a word up for each option).
+macro_rules! words {
+    ($($word:literal => $kind:expr,)*) => {
+        pub const WORDS: &[(&str, Kind)] = &[$(($word, $kind)),*];
+
+        fn by_word(word: &str) -> Option<Kind> {
+            match word {
+                $($word => Some($kind),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+words! {
+    "defaults" => Kind::Runtime,
+    "ro" => Kind::Flag,
+    "rw" => Kind::Flag,
+    "nosuid" => Kind::Flag,
+    "suid" => Kind::Flag,
+    "nodev" => Kind::Flag,
+    "dev" => Kind::Flag,
+    "noexec" => Kind::Flag,
+    "exec" => Kind::Flag,
+    "noatime" => Kind::Flag,
+    "atime" => Kind::Flag,
+    "nodiratime" => Kind::Flag,
+    "diratime" => Kind::Flag,
+    "relatime" => Kind::Flag,
+    "norelatime" => Kind::Flag,
+    "strictatime" => Kind::Flag,
+    "nostrictatime" => Kind::Flag,
+    "nosymfollow" => Kind::Flag,
+    "symfollow" => Kind::Flag,
+    "sync" => Kind::Superblock,
+    "async" => Kind::Superblock,
+    "dirsync" => Kind::Superblock,
+    "mand" => Kind::Superblock,
+    "nomand" => Kind::Superblock,
+    "shared" => Kind::Propagation,
+    "rshared" => Kind::Propagation,
+    "slave" => Kind::Propagation,
+    "rslave" => Kind::Propagation,
+    "private" => Kind::Propagation,
+    "rprivate" => Kind::Propagation,
+    "unbindable" => Kind::Propagation,
+    "runbindable" => Kind::Propagation,
+    "bind" => Kind::Bind,
+    "rbind" => Kind::Bind,
+    "rro" => Kind::Recursive,
+    "rrw" => Kind::Recursive,
+    "rnosuid" => Kind::Recursive,
+    "rsuid" => Kind::Recursive,
+    "rnodev" => Kind::Recursive,
+    "rdev" => Kind::Recursive,
+    "rnoexec" => Kind::Recursive,
+    "rexec" => Kind::Recursive,
+    "rnoatime" => Kind::Recursive,
+    "ratime" => Kind::Recursive,
+    "rnodiratime" => Kind::Recursive,
+    "rdiratime" => Kind::Recursive,
+    "rrelatime" => Kind::Recursive,
+    "rnorelatime" => Kind::Recursive,
+    "rstrictatime" => Kind::Recursive,
+    "rnostrictatime" => Kind::Recursive,
+    "rnosymfollow" => Kind::Recursive,
+    "rsymfollow" => Kind::Recursive,
+    "tmpcopyup" => Kind::Runtime,
+    "copy-symlink" => Kind::Runtime,
+    "idmap" => Kind::Runtime,
+    "ridmap" => Kind::Runtime,
+    "rsync" => Kind::Refused(NO_ATTRIBUTE),
+    "rasync" => Kind::Refused(NO_ATTRIBUTE),
+    "rdirsync" => Kind::Refused(NO_ATTRIBUTE),
+    "rmand" => Kind::Refused(NO_ATTRIBUTE),
+    "rnomand" => Kind::Refused(NO_ATTRIBUTE),
+    "remount" => Kind::Refused("not a container mount option: it would remount a mount that does not exist yet"),
+}
 
 /// The kind of an option word; `None` is file-system data. `idmap` and
 /// `ridmap` may carry their mappings (`idmap=uids=0-1-10;gids=...`).
@@ -113,7 +124,7 @@ pub fn kind(word: &str) -> Option<Kind> {
         Some((w @ ("idmap" | "ridmap"), _)) => w,
         _ => word,
     };
-    WORDS.iter().find(|(w, _)| *w == base).map(|(_, k)| *k)
+    by_word(base)
 }
 
 /// Every word a container mount can carry and have applied (the features
@@ -145,6 +156,16 @@ mod tests {
         assert_eq!(kind("size=64m"), None);
         assert_eq!(kind("bind=x"), None);
         assert!(matches!(kind("rsync"), Some(Kind::Refused(_))));
+    }
+
+    #[test]
+    fn every_listed_word_is_looked_up_as_listed() {
+        for (w, k) in WORDS {
+            assert_eq!(kind(w), Some(*k), "{w}");
+        }
+        assert_eq!(WORDS.len(), 62);
+        assert_eq!(WORDS[0].0, "defaults");
+        assert_eq!(WORDS[WORDS.len() - 1].0, "remount");
     }
 
     #[test]

@@ -48,17 +48,18 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
 /// Option words `create` would refuse, and words a bind mount would ignore
 /// (a bind mount keeps its source's file-system flags and takes no data).
 fn options(m: &Value, at: &dyn Fn() -> String, out: &mut Vec<Diagnostic>) {
-    // Each word's kind is looked up once.
-    let words: Vec<(&str, Option<Kind>)> = array(m, "options")
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|w| (w, kind(w)))
-        .collect();
+    // (index, word) of the strings; the rest are the typed parse's to report.
+    let words = || {
+        array(m, "options")
+            .iter()
+            .enumerate()
+            .filter_map(|(j, w)| Some((j, w.as_str()?)))
+    };
     let bind =
-        string(m, "type") == Some("bind") || words.iter().any(|(_, k)| *k == Some(Kind::Bind));
-    for (j, (w, k)) in words.iter().enumerate() {
+        string(m, "type") == Some("bind") || words().any(|(_, w)| kind(w) == Some(Kind::Bind));
+    for (j, w) in words() {
         let here = || path::index(&path::key(&at(), "options"), j);
-        match k {
+        match kind(w) {
             Some(Kind::Refused(why)) => out.push(Diagnostic::error(here(), format!("`{w}`: {why}"))),
             Some(Kind::Superblock) if bind => out.push(Diagnostic::warning(
                 here(),
@@ -211,6 +212,25 @@ mod tests {
         assert!(
             freebsd.iter().all(|d| !d.path.contains("options")),
             "{freebsd:?}"
+        );
+    }
+
+    #[test]
+    fn an_option_is_named_by_its_index_in_the_array() {
+        let f = run(
+            json!({"mounts": [{"destination": "/b", "type": "bind", "source": "/x", "options": [7, "rbind", "sync"]}]}),
+            Platform::Linux,
+        );
+        let warnings: Vec<&str> = f
+            .iter()
+            .filter(|d| d.severity == crate::bundle::Severity::Warning)
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(warnings, ["mounts[0].options[2]"], "{f:?}");
+        assert!(
+            f.iter().any(|d| d.path.starts_with("mounts[0].options")
+                && d.severity == crate::bundle::Severity::Error),
+            "{f:?}"
         );
     }
 

@@ -32,11 +32,11 @@ class Failed(Exception):
 
 
 class Runtime:
-    def __init__(self, name, path, work):
+    def __init__(self, name, path, work, state):
         self.name = name
         self.path = path
-        self.root = os.path.join(work, "state-" + name)
-        self.scale_root = os.path.join(work, "scale-" + name)
+        self.root = os.path.join(state, "state-" + name)
+        self.scale_root = os.path.join(state, "scale-" + name)
         self.err = open(os.path.join(work, name + ".stderr"), "ab", buffering=0)
         self.scale_ids = []
 
@@ -490,6 +490,19 @@ def ratio_stats(a, b):
     return statistics.median(pairs), statistics.median(a) / statistics.median(b)
 
 
+def fs_type(path):
+    """The file system type /proc/self/mounts gives for `path`."""
+    best, kind = "", "?"
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            _, mnt, fstype = line.split()[:3]
+            mnt = mnt.replace("\\040", " ")
+            inside = path == mnt or path.startswith(mnt.rstrip("/") + "/")
+            if inside and len(mnt) >= len(best):
+                best, kind = mnt, fstype
+    return kind
+
+
 def report(args, rts, b, times, rss, sc):
     names = [r.name for r in rts]
     others = [n for n in names if n != "stockade"]
@@ -498,7 +511,8 @@ def report(args, rts, b, times, rss, sc):
           f"{os.cpu_count()} cores, kernel {os.uname().release}, "
           f"load average at the end {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
           f" (at the start {args.load_start})")
-    print(f"podman-shaped config.json: {b.podman_size} bytes\n")
+    print(f"podman-shaped config.json: {b.podman_size} bytes; state roots on "
+          f"{fs_type(args.state or args.work)} ({args.state or args.work})\n")
     print("Median wall time, ms; ratios are medians of the round-by-round ratios "
           "(stockade's time / the other's, same round)\n")
     print("| workload | " + " | ".join(names) + " | " +
@@ -560,6 +574,7 @@ def report(args, rts, b, times, rss, sc):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
+    ap.add_argument("--state", help="where the runtimes' state roots go (default: --work)")
     ap.add_argument("--rootfs", required=True)
     ap.add_argument("--seccomp-profile", required=True)
     ap.add_argument("--runtime", action="append", default=[], metavar="NAME=PATH")
@@ -581,7 +596,8 @@ def main():
     la = os.getloadavg()
     args.load_start = f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
 
-    rts = [Runtime(*spec.split("=", 1), args.work) for spec in args.runtime]
+    rts = [Runtime(*spec.split("=", 1), args.work, args.state or args.work)
+           for spec in args.runtime]
     if not rts or rts[0].name != "stockade" or not any(r.name == REF for r in rts):
         sys.exit("bench.py: the first runtime must be stockade, and crun-lazy must be one of them")
     b = Bundles(args.work, args.rootfs, args.seccomp_profile)

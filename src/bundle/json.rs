@@ -6,8 +6,9 @@
 //! with hundreds of mounts that growth is a fifth of the parse. Here an
 //! object's members are collected first (on one stack that every object of
 //! the text shares, so collecting allocates nothing per object) and the map
-//! is made at its final size. Everything else (numbers, strings, the nesting limit, the error
-//! messages, which come from serde_json's reader) is serde_json's.
+//! is made at its final size. Everything else (numbers, strings, the nesting
+//! limit, the error messages, which come from serde_json's reader) is
+//! serde_json's.
 //!
 //! It also notes whether any object repeats a key. serde_json keeps the last
 //! value; other parsers (libcrun's among them) may keep the first, so such a

@@ -490,6 +490,16 @@ def ratio_stats(a, b):
     return statistics.median(pairs), statistics.median(a) / statistics.median(b)
 
 
+def ratio_interval(a, b, draws=2000):
+    """A 95 % bootstrap interval for the median of the round-by-round
+    ratios: how far the median could move from run to run with this many
+    rounds (fixed seed, so the same samples give the same interval)."""
+    pairs = [x / y for x, y in zip(a, b)]
+    rng = random.Random(0)
+    meds = sorted(statistics.median(rng.choices(pairs, k=len(pairs))) for _ in range(draws))
+    return meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]
+
+
 def fs_type(path):
     """The file system type /proc/self/mounts gives for `path`."""
     best, kind = "", "?"
@@ -564,7 +574,9 @@ def report(args, rts, b, times, rss, sc):
         limit = 0.70 if w.split(" ")[0] in host_only else 1.00
         extra = statistics.median(rss[w]["stockade"]) - statistics.median(rss[w][REF]) if rss[w]["stockade"] else 0
         verdict = "met" if r <= limit and extra <= 1024 else "NOT met"
-        print(f"- {w}: {r:.2f}x (target <= {limit:.2f}x), RSS {extra:+.0f} KiB (target <= +1024): {verdict}")
+        lo, hi = ratio_interval(times[w]["stockade"], times[w][REF])
+        print(f"- {w}: {r:.3f}x (95 % interval {lo:.3f}-{hi:.3f}; target <= {limit:.2f}x), "
+              f"RSS {extra:+.0f} KiB (target <= +1024): {verdict}")
     if "run + delete" in times and "200 mounts: run + delete" in times:
         one, many = times["run + delete"], times["200 mounts: run + delete"]
         print("\n200 mounts: run + delete with 200 bind mounts / without: " + ", ".join(

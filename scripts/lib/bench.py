@@ -484,9 +484,14 @@ def ms(ns):
     return f"{ns / 1e6:.2f}" if ns < 1e10 else f"{ns / 1e9:.2f} s"
 
 
+def round_ratios(a, b):
+    """a's time over b's, round by round."""
+    return [x / y for x, y in zip(a, b)]
+
+
 def ratio_stats(a, b):
     """Median of the round-by-round ratios, and the ratio of the medians."""
-    pairs = [x / y for x, y in zip(a, b)]
+    pairs = round_ratios(a, b)
     return statistics.median(pairs), statistics.median(a) / statistics.median(b)
 
 
@@ -494,7 +499,7 @@ def ratio_interval(a, b, draws=2000):
     """A 95 % bootstrap interval for the median of the round-by-round
     ratios: how far the median could move from run to run with this many
     rounds (fixed seed, so the same samples give the same interval)."""
-    pairs = [x / y for x, y in zip(a, b)]
+    pairs = round_ratios(a, b)
     rng = random.Random(0)
     meds = sorted(statistics.median(rng.choices(pairs, k=len(pairs))) for _ in range(draws))
     return meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]

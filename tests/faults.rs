@@ -185,6 +185,8 @@ fn create_killed_after_clone_before_cgroup_setup() {
     let gdb = tool("gdb");
     let mut env = Env::new(&["sleep", "100"]);
     let id = env.id("f-postclone");
+    let gdb_out = env.dir.path().join("gdb.out");
+    let gdb_err = env.dir.path().join("gdb.err");
     let out = Command::new(gdb)
         .args([
             "-nx",
@@ -209,14 +211,21 @@ fn create_killed_after_clone_before_cgroup_setup() {
             &id,
         ])
         .stdin(Stdio::null())
-        .output()
+        // Files, not pipes: if gdb misses the breakpoint (a stripped binary),
+        // the created container's init keeps gdb's output open and waiting
+        // for its end would hang the test instead of failing it.
+        .stdout(fs::File::create(&gdb_out).unwrap())
+        .stderr(fs::File::create(&gdb_err).unwrap())
+        .status()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("Breakpoint 1, ") && text.contains("libcrun_cgroup_enter"),
-        "gdb never stopped at libcrun_cgroup_enter: {text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = fs::read_to_string(&gdb_out).unwrap();
+    if !(text.contains("Breakpoint 1, ") && text.contains("libcrun_cgroup_enter")) {
+        env.cmd(&["delete", "--force", &id]);
+        panic!(
+            "gdb never stopped at libcrun_cgroup_enter ({out}): {text}\n{}",
+            fs::read_to_string(&gdb_err).unwrap()
+        );
+    }
     assert!(env.root.join(&id).is_dir());
     assert!(!env.root.join(&id).join("status").exists());
     state_is(&env, &id, None);

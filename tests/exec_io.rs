@@ -238,3 +238,55 @@ fn preserve_fds_passes_descriptors() {
         .unwrap();
     assert!(!st.success(), "fd 3 leaked into the container");
 }
+
+/// `exec` makes the container's new process with one fork (libcrun patch
+/// 0014: the caller joins the PID namespace for its children first), and that
+/// one process is in the container's PID namespace, not the host's.
+#[test]
+fn exec_makes_one_process_in_the_container_pid_namespace() {
+    let mut env = Env::new(&["sleep", "100"]);
+    let id = env.running("onefork");
+    let init = env.state(&id)["pid"].as_i64().unwrap();
+    let want = fs::read_link(format!("/proc/{init}/ns/pid")).unwrap();
+    let host = fs::read_link("/proc/self/ns/pid").unwrap();
+    assert_ne!(want, host, "the test container has no PID namespace");
+
+    // One log per process (-ff), so no call is split across lines.
+    let logs = env.dir.path().join("forks");
+    fs::create_dir_all(&logs).unwrap();
+    let out = std::process::Command::new(common::tool("strace"))
+        .args(["-ff", "-o", logs.join("p").to_str().unwrap()])
+        .args(["-e", "trace=fork,vfork,clone,clone3"])
+        .arg(common::BIN)
+        .arg("--root")
+        .arg(&env.root)
+        .args(["exec", &id, "readlink", "/proc/self/ns/pid"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exec under strace: {out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        want.to_str().unwrap(),
+        "the exec'd process is not in the container's PID namespace"
+    );
+    let mut text = String::new();
+    for f in fs::read_dir(&logs).unwrap() {
+        text += &fs::read_to_string(f.unwrap().path()).unwrap();
+    }
+    let made_a_process = |l: &&str| {
+        let returned = l
+            .rsplit("= ")
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        ["fork(", "vfork(", "clone(", "clone3("]
+            .iter()
+            .any(|c| l.starts_with(c))
+            && returned
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| n > 0)
+    };
+    let forks: Vec<&str> = text.lines().filter(made_a_process).collect();
+    assert_eq!(forks.len(), 1, "processes made by exec: {forks:#?}\n{text}");
+    env.cmd(&["delete", "--force", &id]).ok();
+}

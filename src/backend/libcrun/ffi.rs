@@ -435,6 +435,8 @@ pub fn exec(
         path: ptr::null(),
         cgroup: cgroup.as_ref().map_or(ptr::null(), |c| c.as_ptr()),
         ignore_paused,
+        // One fork instead of two (patch 0014); libcrun falls back to two itself.
+        single_fork: true,
     };
     let mut err = ptr::null_mut();
     // SAFETY: opts points at a valid process for the duration of the call.

@@ -251,29 +251,17 @@ fn exec_makes_one_process_in_the_container_pid_namespace() {
     let host = fs::read_link("/proc/self/ns/pid").unwrap();
     assert_ne!(want, host, "the test container has no PID namespace");
 
-    // One log per process (-ff), so no call is split across lines.
-    let logs = env.dir.path().join("forks");
-    fs::create_dir_all(&logs).unwrap();
-    let out = std::process::Command::new(common::tool("strace"))
-        .args(["-ff", "-o", logs.join("p").to_str().unwrap()])
-        .args(["-e", "trace=fork,vfork,clone,clone3"])
-        .arg(common::BIN)
-        .arg("--root")
-        .arg(&env.root)
-        .args(["exec", &id, "readlink", "/proc/self/ns/pid"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "exec under strace: {out:?}");
+    let (out, log) = env.traced(
+        "fork,vfork,clone,clone3",
+        true,
+        &["exec", &id, "readlink", "/proc/self/ns/pid"],
+    );
+    assert_eq!(out.code, 0, "exec under strace: {out:?}");
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        out.stdout.trim(),
         want.to_str().unwrap(),
         "the exec'd process is not in the container's PID namespace"
     );
-    let mut text = String::new();
-    for f in fs::read_dir(&logs).unwrap() {
-        text += &fs::read_to_string(f.unwrap().path()).unwrap();
-    }
     let made_a_process = |l: &&str| {
         let returned = l
             .rsplit("= ")
@@ -286,7 +274,7 @@ fn exec_makes_one_process_in_the_container_pid_namespace() {
                 .and_then(|n| n.parse::<i64>().ok())
                 .is_some_and(|n| n > 0)
     };
-    let forks: Vec<&str> = text.lines().filter(made_a_process).collect();
-    assert_eq!(forks.len(), 1, "processes made by exec: {forks:#?}\n{text}");
+    let forks: Vec<&str> = log.lines().filter(made_a_process).collect();
+    assert_eq!(forks.len(), 1, "processes made by exec: {forks:#?}\n{log}");
     env.cmd(&["delete", "--force", &id]).ok();
 }

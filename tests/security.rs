@@ -9,7 +9,7 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::{copy_exec, tool, wait_for, Env, BIN};
+use common::{copy_exec, wait_for, Env, BIN};
 
 /// The attack: hold an O_PATH handle on /proc/<pid>/exe of a running
 /// process, let `release` end the process (so ETXTBSY no longer protects the
@@ -142,26 +142,9 @@ fn runtime_binary_cannot_be_overwritten_through_proc_self_exe() {
 /// (strace on the one process, not its children): 1 is the exec that
 /// started it, 2 means it re-executed from a clone.
 fn execs_of(env: &Env, args: &[&str]) -> usize {
-    let log = env.dir.path().join("strace.log");
-    let mut argv = vec![
-        "-o",
-        log.to_str().unwrap(),
-        "-e",
-        "trace=execve,execveat",
-        BIN,
-    ];
-    argv.extend(["--root", env.root.to_str().unwrap()]);
-    argv.extend(args);
-    let st = Command::new(tool("strace"))
-        .args(&argv)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success(), "{args:?} failed under strace");
-    let text = fs::read_to_string(&log).unwrap();
-    text.lines()
+    let (out, log) = env.traced("execve,execveat", false, args);
+    assert_eq!(out.code, 0, "{args:?} failed under strace: {out:?}");
+    log.lines()
         .filter(|l| l.starts_with("execve") && l.ends_with("= 0"))
         .count()
 }

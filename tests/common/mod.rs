@@ -161,10 +161,46 @@ impl Env {
     }
 
     pub fn cmd_with(&self, args: &[&str], f: impl FnOnce(&mut Command)) -> Out {
+        self.cmd_via(&[], args, f)
+    }
+
+    /// `stockade --root <root> ARGS` under `strace -e trace=CALLS`: its
+    /// result and the log. `follow`: every process it makes too (`-ff`,
+    /// one file each, so no call is split across lines); otherwise only the
+    /// one process.
+    pub fn traced(&self, calls: &str, follow: bool, args: &[&str]) -> (Out, String) {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let logs = self.dir.path().join(format!("strace-{n}"));
+        fs::create_dir_all(&logs).unwrap();
+        let strace = tool("strace");
+        let prefix = logs.join("log");
+        let trace = format!("trace={calls}");
+        let mut wrapper = vec![strace.to_str().unwrap(), "-o", prefix.to_str().unwrap()];
+        if follow {
+            wrapper.push("-ff");
+        }
+        wrapper.extend(["-e", &trace]);
+        let out = self.cmd_via(&wrapper, args, |_| {});
+        let mut log = String::new();
+        for f in fs::read_dir(&logs).unwrap() {
+            log += &fs::read_to_string(f.unwrap().path()).unwrap();
+        }
+        (out, log)
+    }
+
+    /// `WRAPPER... stockade --root <root> ARGS`, stdio in files.
+    fn cmd_via(&self, wrapper: &[&str], args: &[&str], f: impl FnOnce(&mut Command)) -> Out {
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let o = self.dir.path().join(format!("out-{n}"));
         let e = self.dir.path().join(format!("err-{n}"));
-        let mut c = Command::new(BIN);
+        let mut c = match wrapper.split_first() {
+            Some((prog, rest)) => {
+                let mut c = Command::new(prog);
+                c.args(rest).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
         c.arg("--root").arg(&self.root).args(args);
         c.stdin(Stdio::null())
             .stdout(fs::File::create(&o).unwrap())

@@ -3,8 +3,9 @@
 runtime: driven by scripts/bench-phases (a diagnostic, not a test).
 
 The runs are interleaved as in bench.py (order shuffled every round). perf
-records, machine-wide, the kernel's exec, fork and exit events and every
-minor page fault; each run is then cut at its own events:
+records, machine-wide, the kernel's exec, fork and exit events (with
+--faults, every minor page fault too); each run is then cut at its own
+events:
 
   start      exec of the runtime
   re-exec    its exec of its read-only clone (CVE-2019-5736; none: = start)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Where a foreground `run` spends its time, phase by phase, for each
-runtime: driven by scripts/bench-phases (a diagnostic, not a test).
+runtime: driven by `scripts/bench --phases` (a diagnostic, not a test).
 
-The runs are interleaved as in bench.py (order shuffled every round). perf
+The runs are interleaved as in bench.py (its `round_order`). perf
 records, machine-wide, the kernel's exec, fork and exit events (with
 --faults, every minor page fault too); each run is then cut at its own
 events:
@@ -21,13 +21,14 @@ about a microsecond per fault: compare times from a run without --faults.
 
 import argparse
 import os
-import random
 import re
 import signal
 import statistics
 import subprocess
 import sys
 import time
+
+from bench import round_order
 
 PHASES = [
     ("start → re-exec", "start", "reexec"),
@@ -49,7 +50,7 @@ def record(args, rts):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2)  # perf opens its events machine-wide before the first run
     if perf.poll() is not None:
-        sys.exit("bench-phases: perf record did not start")
+        sys.exit("bench --phases: perf record did not start")
     try:
         rounds(args, rts)
     finally:
@@ -64,15 +65,13 @@ def rounds(args, rts):
     """`run` + `delete --force` (as bench.py's run + delete), interleaved."""
     null = subprocess.DEVNULL
     for i in range(args.rounds):
-        order = list(rts)
-        random.Random(i).shuffle(order)
-        for name, path in order:
+        for name, path in round_order(rts, i):
             root = os.path.join(args.state, "state-" + name)
             cid = f"phases-{i}-{name}"
             r = subprocess.run([path, "--root", root, "run", "--bundle", args.bundle, cid],
                                stdin=null, stdout=null, stderr=subprocess.PIPE)
             if r.returncode != 0:
-                sys.exit(f"bench-phases: {name} run exited with {r.returncode}: "
+                sys.exit(f"bench --phases: {name} run exited with {r.returncode}: "
                          f"{r.stderr.decode(errors='replace').strip()}")
             subprocess.run([path, "--root", root, "delete", "--force", cid],
                            stdin=null, stdout=null, stderr=null)
@@ -163,10 +162,13 @@ def main():
     ap.add_argument("--faults", action="store_true", help="also count page faults per phase")
     args = ap.parse_args()
     rts = [tuple(s.split("=", 1)) for s in args.runtime]
+    if len({path for _, path in rts}) < len(rts):
+        # runs are told apart by the path the kernel execs
+        sys.exit("bench --phases: every runtime needs a binary of its own path")
     runs = cut(record(args, rts), rts)
     short = [n for n, _ in rts if len(runs[n]) < args.rounds // 2]
     if short:
-        sys.exit(f"bench-phases: too few runs could be cut for {', '.join(short)} "
+        sys.exit(f"bench --phases: too few runs could be cut for {', '.join(short)} "
                  "(events lost? try fewer rounds)")
     report(runs, rts, args.faults)
 

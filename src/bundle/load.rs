@@ -99,7 +99,9 @@ fn read_capped(file: &Path) -> Result<Vec<u8>, BundleError> {
     if size > MAX_CONFIG_BYTES {
         return Err(too_large(size));
     }
-    let mut bytes = Vec::new();
+    // One byte more than the file: the text can become a C string for
+    // libcrun in place (and reading it to the end needs no second buffer).
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     f.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;

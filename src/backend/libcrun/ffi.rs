@@ -146,8 +146,12 @@ impl Drop for Container {
     }
 }
 
-pub fn load_from_memory(json: &str) -> Result<Container> {
-    let text = cstring(json);
+/// Takes the text by value: its buffer becomes the C string (a config.json
+/// read by `bundle::load` has room for the NUL), with no copy of the text.
+pub fn load_from_memory(json: String) -> Result<Container> {
+    // JSON text holds no raw NUL (a syntax error in any parser); map one to
+    // an empty string, which libcrun then rejects, rather than panicking.
+    let text = CString::new(json).unwrap_or_default();
     let mut err: sys::libcrun_error_t = ptr::null_mut();
     // SAFETY: `text` is a valid NUL-terminated string that libcrun copies.
     let c = unsafe { sys::libcrun_container_load_from_memory(text.as_ptr(), &mut err) };

@@ -156,7 +156,7 @@ impl Runtime {
         let args = self.creation_args(id, bundle, o)?;
         let (adds, json, rootfs) = prepare("create", id, bundle)?;
         let container =
-            ffi::load_from_memory(&json).map_err(|e| errors::describe("create", id, &e))?;
+            ffi::load_from_memory(json).map_err(|e| errors::describe("create", id, &e))?;
         let mounts = rootfs.map(Guard::take);
         let out = adds
             .around_create(&self.root, id, || {
@@ -196,7 +196,7 @@ impl Runtime {
         let bundle = &*bundle;
         let go = |args: ContextArgs| -> Result<i32> {
             let container =
-                ffi::load_from_memory(&json).map_err(|e| errors::describe("run", id, &e))?;
+                ffi::load_from_memory(json).map_err(|e| errors::describe("run", id, &e))?;
             let mounts = rootfs.map(Guard::take);
             let out = adds
                 .around_create(&self.root, id, || {
@@ -362,7 +362,7 @@ impl Runtime {
         // Unreadable: libcrun reads the stored config itself and says why.
         let stored = stored::for_delete(&self.root.join(id).join("config.json"));
         let def = stored.ok().and_then(|s| s.delete_definition());
-        let def = def.and_then(|text| ffi::load_from_memory(&text).ok());
+        let def = def.and_then(|text| ffi::load_from_memory(text).ok());
         ffi::delete(&mut self.ctx(id), def.as_ref(), force)
             .map_err(|e| errors::describe("delete", id, &e))?;
         additions::remove_rdt(rdt);

@@ -36,95 +36,137 @@ pub const SYMFOLLOW_WORDS: &[(&str, (u32, u32))] = &[
 
 const NO_ATTRIBUTE: &str = "there is no recursive form: sync, dirsync and mand are file-system flags, and mount_setattr(2) has no attribute for them";
 
-/// The table, written once: `WORDS` in this order (the features document
-/// lists them so) and `by_word`, a `match` over the same words (a create
-/// with hundreds of mounts looks a word up for each option).
-macro_rules! words {
-    ($($word:literal => $kind:expr,)*) => {
-        pub const WORDS: &[(&str, Kind)] = &[$(($word, $kind)),*];
-
-        fn by_word(word: &str) -> Option<Kind> {
-            match word {
-                $($word => Some($kind),)*
-                _ => None,
-            }
-        }
-    };
-}
-
-words! {
-    "defaults" => Kind::Runtime,
-    "ro" => Kind::Flag,
-    "rw" => Kind::Flag,
-    "nosuid" => Kind::Flag,
-    "suid" => Kind::Flag,
-    "nodev" => Kind::Flag,
-    "dev" => Kind::Flag,
-    "noexec" => Kind::Flag,
-    "exec" => Kind::Flag,
-    "noatime" => Kind::Flag,
-    "atime" => Kind::Flag,
-    "nodiratime" => Kind::Flag,
-    "diratime" => Kind::Flag,
-    "relatime" => Kind::Flag,
-    "norelatime" => Kind::Flag,
-    "strictatime" => Kind::Flag,
-    "nostrictatime" => Kind::Flag,
-    "nosymfollow" => Kind::Flag,
-    "symfollow" => Kind::Flag,
-    "sync" => Kind::Superblock,
-    "async" => Kind::Superblock,
-    "dirsync" => Kind::Superblock,
-    "mand" => Kind::Superblock,
-    "nomand" => Kind::Superblock,
-    "shared" => Kind::Propagation,
-    "rshared" => Kind::Propagation,
-    "slave" => Kind::Propagation,
-    "rslave" => Kind::Propagation,
-    "private" => Kind::Propagation,
-    "rprivate" => Kind::Propagation,
-    "unbindable" => Kind::Propagation,
-    "runbindable" => Kind::Propagation,
-    "bind" => Kind::Bind,
-    "rbind" => Kind::Bind,
-    "rro" => Kind::Recursive,
-    "rrw" => Kind::Recursive,
-    "rnosuid" => Kind::Recursive,
-    "rsuid" => Kind::Recursive,
-    "rnodev" => Kind::Recursive,
-    "rdev" => Kind::Recursive,
-    "rnoexec" => Kind::Recursive,
-    "rexec" => Kind::Recursive,
-    "rnoatime" => Kind::Recursive,
-    "ratime" => Kind::Recursive,
-    "rnodiratime" => Kind::Recursive,
-    "rdiratime" => Kind::Recursive,
-    "rrelatime" => Kind::Recursive,
-    "rnorelatime" => Kind::Recursive,
-    "rstrictatime" => Kind::Recursive,
-    "rnostrictatime" => Kind::Recursive,
-    "rnosymfollow" => Kind::Recursive,
-    "rsymfollow" => Kind::Recursive,
-    "tmpcopyup" => Kind::Runtime,
-    "copy-symlink" => Kind::Runtime,
-    "idmap" => Kind::Runtime,
-    "ridmap" => Kind::Runtime,
-    "rsync" => Kind::Refused(NO_ATTRIBUTE),
-    "rasync" => Kind::Refused(NO_ATTRIBUTE),
-    "rdirsync" => Kind::Refused(NO_ATTRIBUTE),
-    "rmand" => Kind::Refused(NO_ATTRIBUTE),
-    "rnomand" => Kind::Refused(NO_ATTRIBUTE),
-    "remount" => Kind::Refused("not a container mount option: it would remount a mount that does not exist yet"),
-}
+/// The words in this order (the features document lists them so). A
+/// create with hundreds of mounts looks a word up for each option: see
+/// `by_word`.
+pub const WORDS: &[(&str, Kind)] = &[
+    ("defaults", Kind::Runtime),
+    ("ro", Kind::Flag),
+    ("rw", Kind::Flag),
+    ("nosuid", Kind::Flag),
+    ("suid", Kind::Flag),
+    ("nodev", Kind::Flag),
+    ("dev", Kind::Flag),
+    ("noexec", Kind::Flag),
+    ("exec", Kind::Flag),
+    ("noatime", Kind::Flag),
+    ("atime", Kind::Flag),
+    ("nodiratime", Kind::Flag),
+    ("diratime", Kind::Flag),
+    ("relatime", Kind::Flag),
+    ("norelatime", Kind::Flag),
+    ("strictatime", Kind::Flag),
+    ("nostrictatime", Kind::Flag),
+    ("nosymfollow", Kind::Flag),
+    ("symfollow", Kind::Flag),
+    ("sync", Kind::Superblock),
+    ("async", Kind::Superblock),
+    ("dirsync", Kind::Superblock),
+    ("mand", Kind::Superblock),
+    ("nomand", Kind::Superblock),
+    ("shared", Kind::Propagation),
+    ("rshared", Kind::Propagation),
+    ("slave", Kind::Propagation),
+    ("rslave", Kind::Propagation),
+    ("private", Kind::Propagation),
+    ("rprivate", Kind::Propagation),
+    ("unbindable", Kind::Propagation),
+    ("runbindable", Kind::Propagation),
+    ("bind", Kind::Bind),
+    ("rbind", Kind::Bind),
+    ("rro", Kind::Recursive),
+    ("rrw", Kind::Recursive),
+    ("rnosuid", Kind::Recursive),
+    ("rsuid", Kind::Recursive),
+    ("rnodev", Kind::Recursive),
+    ("rdev", Kind::Recursive),
+    ("rnoexec", Kind::Recursive),
+    ("rexec", Kind::Recursive),
+    ("rnoatime", Kind::Recursive),
+    ("ratime", Kind::Recursive),
+    ("rnodiratime", Kind::Recursive),
+    ("rdiratime", Kind::Recursive),
+    ("rrelatime", Kind::Recursive),
+    ("rnorelatime", Kind::Recursive),
+    ("rstrictatime", Kind::Recursive),
+    ("rnostrictatime", Kind::Recursive),
+    ("rnosymfollow", Kind::Recursive),
+    ("rsymfollow", Kind::Recursive),
+    ("tmpcopyup", Kind::Runtime),
+    ("copy-symlink", Kind::Runtime),
+    ("idmap", Kind::Runtime),
+    ("ridmap", Kind::Runtime),
+    ("rsync", Kind::Refused(NO_ATTRIBUTE)),
+    ("rasync", Kind::Refused(NO_ATTRIBUTE)),
+    ("rdirsync", Kind::Refused(NO_ATTRIBUTE)),
+    ("rmand", Kind::Refused(NO_ATTRIBUTE)),
+    ("rnomand", Kind::Refused(NO_ATTRIBUTE)),
+    (
+        "remount",
+        Kind::Refused(
+            "not a container mount option: it would remount a mount that does not exist yet",
+        ),
+    ),
+];
 
 /// The kind of an option word; `None` is file-system data. `idmap` and
 /// `ridmap` may carry their mappings (`idmap=uids=0-1-10;gids=...`).
 pub fn kind(word: &str) -> Option<Kind> {
-    let base = match word.split_once('=') {
-        Some((w @ ("idmap" | "ridmap"), _)) => w,
-        _ => word,
+    // What `split_once('=')` would keep of those two, without a search of
+    // every word for a `=`.
+    let base = if word.starts_with("idmap=") {
+        "idmap"
+    } else if word.starts_with("ridmap=") {
+        "ridmap"
+    } else {
+        word
     };
     by_word(base)
+}
+
+/// Slots of the open-addressed table over `WORDS`: a power of two, four
+/// times their number, so that a probe rarely goes past its first slot.
+const SLOTS: usize = 256;
+
+/// FNV-1a, cut to a slot.
+const fn slot(word: &[u8]) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < word.len() {
+        h ^= word[i] as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h as usize & (SLOTS - 1)
+}
+
+/// `WORDS` index + 1 by slot (0: empty), built by the compiler. A `match`
+/// over the 62 words tested them one by one (a create with 200 mounts spent
+/// 100K instructions there); this hashes the word and compares one or two.
+const INDEX: [u8; SLOTS] = {
+    assert!(WORDS.len() < SLOTS / 2 && WORDS.len() < u8::MAX as usize);
+    let mut t = [0u8; SLOTS];
+    let mut i = 0;
+    while i < WORDS.len() {
+        let mut s = slot(WORDS[i].0.as_bytes());
+        while t[s] != 0 {
+            s = (s + 1) & (SLOTS - 1);
+        }
+        t[s] = (i + 1) as u8;
+        i += 1;
+    }
+    t
+};
+
+fn by_word(word: &str) -> Option<Kind> {
+    let mut s = slot(word.as_bytes());
+    loop {
+        let (w, k) = *WORDS.get((INDEX[s] as usize).checked_sub(1)?)?;
+        if w == word {
+            return Some(k);
+        }
+        s = (s + 1) & (SLOTS - 1);
+    }
 }
 
 /// Every word a container mount can carry and have applied (the features
@@ -156,6 +198,28 @@ mod tests {
         assert_eq!(kind("size=64m"), None);
         assert_eq!(kind("bind=x"), None);
         assert!(matches!(kind("rsync"), Some(Kind::Refused(_))));
+    }
+
+    #[test]
+    fn words_next_to_listed_ones_are_data() {
+        for (w, _) in WORDS {
+            for near in [
+                format!("{w}x"),
+                format!("x{w}"),
+                w[..w.len() - 1].to_string(),
+                w.to_uppercase(),
+                format!("{w}="),
+            ] {
+                let mappings = near.starts_with("idmap=") || near.starts_with("ridmap=");
+                if !mappings && !WORDS.iter().any(|(l, _)| *l == near) {
+                    assert_eq!(kind(&near), None, "{near}");
+                }
+            }
+        }
+        assert_eq!(kind(""), None);
+        assert_eq!(kind("idmap"), Some(Kind::Runtime));
+        assert_eq!(kind("ridmap="), Some(Kind::Runtime));
+        assert_eq!(kind("xidmap=uids=0-1-1"), None);
     }
 
     #[test]

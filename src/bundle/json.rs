@@ -1,12 +1,14 @@
 //! config.json's text into a `serde_json::Value`, the same tree
-//! `serde_json::from_str` builds, with every object's map sized once.
+//! `serde_json::from_str` builds, with every object's map and every array
+//! sized once.
 //!
 //! serde_json's own visitor inserts members into an empty map, which then
 //! grows (a new table and a rehash) while the object is read: for a config
 //! with hundreds of mounts that growth is a fifth of the parse. Here an
 //! object's members are collected first (on one stack that every object of
 //! the text shares, so collecting allocates nothing per object) and the map
-//! is made at its final size. Everything else (numbers, strings, the nesting
+//! is made at its final size; arrays likewise, on a stack of their own.
+//! Everything else (numbers, strings, the nesting
 //! limit, the error messages, which come from serde_json's reader) is
 //! serde_json's.
 //!
@@ -34,11 +36,13 @@ pub(super) struct Parsed {
 /// Parse `text` as one JSON value (trailing characters are an error).
 pub(super) fn from_str(text: &str) -> serde_json::Result<Parsed> {
     let repeated = Cell::new(false);
-    let pending = RefCell::new(Vec::with_capacity(32));
+    let pending = RefCell::new(Vec::with_capacity(64));
+    let items = RefCell::new(Vec::with_capacity(64));
     let mut de = serde_json::Deserializer::from_str(text);
     let value = PresizedMaps {
         repeated: &repeated,
         pending: &pending,
+        items: &items,
     }
     .deserialize(&mut de)?;
     de.end()?;
@@ -57,6 +61,10 @@ struct PresizedMaps<'a> {
     /// The members of the objects being read, innermost last: an object
     /// pushes its members above its parent's and takes them off when done.
     pending: &'a RefCell<Vec<(String, Value)>>,
+    /// The same for the elements of the arrays being read: an array is
+    /// then made at its final size, not grown from empty (the parser does
+    /// not know an array's length before its end).
+    items: &'a RefCell<Vec<Value>>,
 }
 
 impl<'de> DeserializeSeed<'de> for PresizedMaps<'_> {
@@ -107,11 +115,12 @@ impl<'de> Visitor<'de> for PresizedMaps<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let base = self.items.borrow().len();
         while let Some(v) = seq.next_element_seed(self)? {
-            items.push(v);
+            self.items.borrow_mut().push(v);
         }
-        Ok(Value::Array(items))
+        let array: Vec<Value> = self.items.borrow_mut().drain(base..).collect();
+        Ok(Value::Array(array))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {

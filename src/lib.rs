@@ -14,3 +14,8 @@ pub mod mountinfo;
 pub mod proc_stat;
 pub mod signal;
 pub mod sys;
+
+/// See `sys::arena`: the C library's allocator, with a region that the
+/// config parse fills.
+#[global_allocator]
+static ALLOCATOR: sys::arena::Allocator = sys::arena::Allocator;

@@ -1,5 +1,7 @@
 //! Small syscall wrappers used outside the backends.
 
+pub mod arena;
+
 /// Effective uid of this process.
 pub fn euid() -> u32 {
     // SAFETY: geteuid cannot fail and touches no memory.

@@ -467,7 +467,11 @@ fn prepare(
     let adds = additions::Additions::from_config(&doc)
         .map_err(|msg| errors::addition(op, id, (0, msg)))?;
     let json = adds.libcrun_config(&doc, bundle.verbatim.take());
-    Ok((adds, json, host_mounts::needed(&doc)))
+    let rootfs = host_mounts::needed(&doc);
+    drop(doc);
+    // The tree was parsed into a region (`sys::arena`): back to malloc whole.
+    crate::sys::arena::release();
+    Ok((adds, json, rootfs))
 }
 
 /// A default config for `spec` (`rootful` false gives a rootless one).

@@ -1,0 +1,186 @@
+//! The process's allocator: the C library's, plus one region that a thread
+//! can fill by bumping a pointer while it builds a short-lived tree.
+//!
+//! `create` and `run` parse config.json into a document tree of thousands of
+//! small blocks (a 200-mount config: about 3,700), each one a `malloc` that
+//! glibc serves from its slow path (nothing has been freed yet for its
+//! caches to hand back) and later a `free`. Filled into a region, a block
+//! costs a few instructions and its `free` only a count; once every block
+//! is gone the region goes back to `malloc` in one piece, where libcrun's
+//! parse of the same text reuses its pages.
+//!
+//! A region block that is still alive keeps the region: `release` then
+//! leaves it to the process's exit, so no block is ever freed twice or
+//! reused while in use. Blocks are counted, not tracked: a region is only
+//! given back when all of them have been.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{
+    AtomicUsize,
+    Ordering::{Acquire, Relaxed, Release},
+};
+
+/// `System`, with the region in front of it.
+pub struct Allocator;
+
+/// The region's bounds (both 0 when there is none) and its live blocks.
+static START: AtomicUsize = AtomicUsize::new(0);
+static END: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The next free byte and the region's end while this thread fills it
+    /// (0 otherwise): other threads keep allocating from `System`.
+    static NEXT: Cell<usize> = const { Cell::new(0) };
+    static LIMIT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether `p` points into the region (for the tests: `tests/arena.rs`).
+pub fn holds<T: ?Sized>(p: *const T) -> bool {
+    in_region(p as *const u8 as *mut u8)
+}
+
+fn in_region(p: *mut u8) -> bool {
+    let a = p as usize;
+    a >= START.load(Acquire) && a < END.load(Acquire)
+}
+
+/// A block of the region, if this thread is filling it and it has room.
+fn bump(layout: Layout) -> Option<*mut u8> {
+    let next = NEXT.with(Cell::get);
+    if next == 0 {
+        return None;
+    }
+    let start = next.checked_add(layout.align() - 1)? & !(layout.align() - 1);
+    // A zero-sized request still takes a byte, so that every block has an
+    // address of its own inside the region.
+    let end = start.checked_add(layout.size().max(1))?;
+    if end > LIMIT.with(Cell::get) {
+        return None;
+    }
+    NEXT.with(|n| n.set(end));
+    LIVE.fetch_add(1, Relaxed);
+    Some(start as *mut u8)
+}
+
+// SAFETY: blocks come from `System` or from the region; a region block is
+// handed out once (the bump only moves forward) and the region is freed
+// only when every block handed out has been deallocated (`release`).
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        match bump(layout) {
+            Some(p) => p,
+            // SAFETY: the caller's layout contract is passed on unchanged.
+            None => unsafe { System.alloc(layout) },
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        match bump(layout) {
+            Some(p) => {
+                // SAFETY: `p` starts `layout.size()` bytes of the region that
+                // no other block uses.
+                unsafe { p.write_bytes(0, layout.size()) };
+                p
+            }
+            // SAFETY: as in `alloc`.
+            None => unsafe { System.alloc_zeroed(layout) },
+        }
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        if in_region(p) {
+            LIVE.fetch_sub(1, Release);
+        } else {
+            // SAFETY: not a region block, so `System` allocated it.
+            unsafe { System.dealloc(p, layout) }
+        }
+    }
+
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !in_region(p) {
+            // SAFETY: not a region block, so `System` allocated it.
+            return unsafe { System.realloc(p, layout, new_size) };
+        }
+        if new_size <= layout.size() {
+            return p;
+        }
+        // The last block handed out grows where it is (a vector being
+        // pushed to, a string being read).
+        let end = p as usize + layout.size().max(1);
+        if NEXT.with(Cell::get) == end && p as usize + new_size <= LIMIT.with(Cell::get) {
+            NEXT.with(|n| n.set(p as usize + new_size));
+            return p;
+        }
+        // SAFETY: `new_size` with the old alignment is a valid layout (the
+        // caller guarantees it does not overflow when rounded).
+        let new =
+            unsafe { self.alloc(Layout::from_size_align_unchecked(new_size, layout.align())) };
+        if !new.is_null() {
+            // SAFETY: both blocks hold at least `layout.size()` bytes and
+            // are distinct (the new one was just handed out).
+            unsafe { std::ptr::copy_nonoverlapping(p, new, layout.size()) };
+            LIVE.fetch_sub(1, Release);
+        }
+        new
+    }
+}
+
+/// Run `f` with this thread's allocations served from a new region of
+/// `capacity` bytes (from `System` once it is full). Without the region
+/// (one is still held, or `malloc` failed), `f` just runs.
+pub fn fill<T>(capacity: usize, f: impl FnOnce() -> T) -> T {
+    if START.load(Acquire) != 0 || capacity == 0 {
+        return f();
+    }
+    keep_freed_memory_in_the_heap();
+    // SAFETY: a plain malloc; the block is only ever used through the bump.
+    let base = unsafe { libc::malloc(capacity) } as usize;
+    if base == 0 {
+        return f();
+    }
+    START.store(base, Release);
+    END.store(base + capacity, Release);
+    NEXT.with(|n| n.set(base));
+    LIMIT.with(|l| l.set(base + capacity));
+    // Reset even if `f` unwinds, so no later allocation lands in the region.
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            NEXT.with(|n| n.set(0));
+            LIMIT.with(|l| l.set(0));
+        }
+    }
+    let _stop = Stop;
+    f()
+}
+
+/// Give the region back to `malloc` if none of its blocks is alive;
+/// whether it was.
+pub fn release() -> bool {
+    let base = START.load(Acquire);
+    if base == 0 || NEXT.with(Cell::get) != 0 || LIVE.load(Acquire) != 0 {
+        return false;
+    }
+    START.store(0, Release);
+    END.store(0, Release);
+    // SAFETY: `base` came from `libc::malloc` in `fill`, no block of it is
+    // alive and no thread fills it, so nothing refers to it any more.
+    unsafe { libc::free(base as *mut libc::c_void) };
+    true
+}
+
+/// A large block, such as the region, would come from its own `mmap` and
+/// go back to the kernel when freed, and the heap's top is trimmed back too:
+/// either way libcrun's parse, which needs about as much, would fault in
+/// fresh pages again. A runtime verb is a short-lived process; it keeps
+/// what it freed for its own later allocations.
+fn keep_freed_memory_in_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's thresholds.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}

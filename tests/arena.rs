@@ -2,7 +2,7 @@
 //! region is process-wide, and in the library's unit tests other tests'
 //! bundle parses would hold it.
 
-use stockade::sys::arena::{fill, holds, release};
+use stockade::sys::arena::{fill, held, holds};
 
 // The region is process-wide: these tests run one after another.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -13,9 +13,9 @@ fn a_tree_fills_the_region_and_gives_it_back() {
     let tree: Vec<String> = fill(1 << 16, || (0..100).map(|i| format!("v{i}")).collect());
     assert!(tree.iter().all(|s| holds(s.as_ptr())));
     assert_eq!(tree[42], "v42");
-    assert!(!release(), "released under a live tree");
+    assert!(held(), "given back under a live tree");
     drop(tree);
-    assert!(release());
+    assert!(!held());
     let after = String::from("after");
     assert!(!holds(after.as_ptr()));
 }
@@ -28,7 +28,7 @@ fn a_full_region_falls_back_to_malloc() {
     assert!(!holds(big.as_ptr()));
     assert_eq!((small[99], big[999]), (1, 2));
     drop((small, big));
-    assert!(release());
+    assert!(!held());
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn growing_blocks_keep_their_contents() {
     assert!(!holds(out.as_ptr()));
     assert_eq!(out[64 + 9_999], 9_999);
     drop((out, moved));
-    assert!(release());
+    assert!(!held());
 }
 
 #[test]
@@ -67,5 +67,5 @@ fn other_threads_and_later_allocations_use_malloc() {
     let again = fill(1 << 12, || vec![3u8; 16]);
     assert!(!holds(again.as_ptr()));
     drop((mine, theirs, again));
-    assert!(release());
+    assert!(!held());
 }

@@ -9,16 +9,17 @@
 //! is gone the region goes back to `malloc` in one piece, where libcrun's
 //! parse of the same text reuses its pages.
 //!
-//! A region block that is still alive keeps the region: `release` then
-//! leaves it to the process's exit, so no block is ever freed twice or
-//! reused while in use. Blocks are counted, not tracked: a region is only
-//! given back when all of them have been.
+//! Blocks are counted, not tracked: the region goes back when the last of
+//! them is freed and no thread is filling it, wherever that happens (for
+//! `create`, when the backend drops the tree), and while one is alive it
+//! stays, to the process's exit if need be. No block is ever freed twice or
+//! reused while in use.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{
-    AtomicUsize,
-    Ordering::{Acquire, Relaxed, Release},
+    AtomicBool, AtomicUsize,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
 
 /// `System`, with the region in front of it.
@@ -28,6 +29,9 @@ pub struct Allocator;
 static START: AtomicUsize = AtomicUsize::new(0);
 static END: AtomicUsize = AtomicUsize::new(0);
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// A thread is filling the region (it is not given back meanwhile, even
+/// when no block of it is alive yet).
+static FILLING: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// The next free byte and the region's end while this thread fills it
@@ -38,10 +42,15 @@ thread_local! {
 
 /// Whether `p` points into the region (for the tests: `tests/arena.rs`).
 pub fn holds<T: ?Sized>(p: *const T) -> bool {
-    in_region(p as *const u8 as *mut u8)
+    in_region(p as *const u8)
 }
 
-fn in_region(p: *mut u8) -> bool {
+/// Whether there is a region (for the tests).
+pub fn held() -> bool {
+    START.load(Acquire) != 0
+}
+
+fn in_region(p: *const u8) -> bool {
     let a = p as usize;
     a >= START.load(Acquire) && a < END.load(Acquire)
 }
@@ -66,7 +75,7 @@ fn bump(layout: Layout) -> Option<*mut u8> {
 
 // SAFETY: blocks come from `System` or from the region; a region block is
 // handed out once (the bump only moves forward) and the region is freed
-// only when every block handed out has been deallocated (`release`).
+// only when every block handed out has been deallocated (`forget_block`, `give_back`).
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match bump(layout) {
@@ -91,7 +100,7 @@ unsafe impl GlobalAlloc for Allocator {
 
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
         if in_region(p) {
-            LIVE.fetch_sub(1, Release);
+            forget_block();
         } else {
             // SAFETY: not a region block, so `System` allocated it.
             unsafe { System.dealloc(p, layout) }
@@ -121,7 +130,7 @@ unsafe impl GlobalAlloc for Allocator {
             // SAFETY: both blocks hold at least `layout.size()` bytes and
             // are distinct (the new one was just handed out).
             unsafe { std::ptr::copy_nonoverlapping(p, new, layout.size()) };
-            LIVE.fetch_sub(1, Release);
+            forget_block();
         }
         new
     }
@@ -140,6 +149,7 @@ pub fn fill<T>(capacity: usize, f: impl FnOnce() -> T) -> T {
     if base == 0 {
         return f();
     }
+    FILLING.store(true, Release);
     START.store(base, Release);
     END.store(base + capacity, Release);
     NEXT.with(|n| n.set(base));
@@ -150,25 +160,36 @@ pub fn fill<T>(capacity: usize, f: impl FnOnce() -> T) -> T {
         fn drop(&mut self) {
             NEXT.with(|n| n.set(0));
             LIMIT.with(|l| l.set(0));
+            FILLING.store(false, Release);
+            if LIVE.load(Acquire) == 0 {
+                give_back();
+            }
         }
     }
     let _stop = Stop;
     f()
 }
 
-/// Give the region back to `malloc` if none of its blocks is alive;
-/// whether it was.
-pub fn release() -> bool {
-    let base = START.load(Acquire);
-    if base == 0 || NEXT.with(Cell::get) != 0 || LIVE.load(Acquire) != 0 {
-        return false;
+/// A region block was freed (or moved out): the last one, once the
+/// filling is over, takes the region with it.
+fn forget_block() {
+    if LIVE.fetch_sub(1, AcqRel) == 1 && !FILLING.load(Acquire) {
+        give_back();
     }
-    START.store(0, Release);
+}
+
+/// The region back to `malloc`: no block of it is alive and no thread
+/// fills it.
+fn give_back() {
+    // The end first: from then on no address is taken for a region block.
     END.store(0, Release);
-    // SAFETY: `base` came from `libc::malloc` in `fill`, no block of it is
-    // alive and no thread fills it, so nothing refers to it any more.
-    unsafe { libc::free(base as *mut libc::c_void) };
-    true
+    let base = START.swap(0, AcqRel);
+    if base != 0 {
+        // SAFETY: `base` came from `libc::malloc` in `fill`, and nothing
+        // refers to the region any more (see above); the swap lets only
+        // one caller free it.
+        unsafe { libc::free(base as *mut libc::c_void) };
+    }
 }
 
 /// A large block, such as the region, would come from its own `mmap` and

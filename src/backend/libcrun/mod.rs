@@ -467,11 +467,7 @@ fn prepare(
     let adds = additions::Additions::from_config(&doc)
         .map_err(|msg| errors::addition(op, id, (0, msg)))?;
     let json = adds.libcrun_config(&doc, bundle.verbatim.take());
-    let rootfs = host_mounts::needed(&doc);
-    drop(doc);
-    // The tree was parsed into a region (`sys::arena`): back to malloc whole.
-    crate::sys::arena::release();
-    Ok((adds, json, rootfs))
+    Ok((adds, json, host_mounts::needed(&doc)))
 }
 
 /// A default config for `spec` (`rootful` false gives a rootless one).

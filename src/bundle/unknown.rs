@@ -25,6 +25,10 @@ pub(super) fn check(doc: &Value) -> Vec<Diagnostic> {
 /// `pattern` is the path with indices and map keys erased (`mounts[].type`),
 /// used to look fields up in the RETIRED/DISCOURAGED tables. Both it and `at`
 /// are extended on the way down and restored on the way up.
+///
+/// Most of a config is leaves (a mount's strings, a seccomp rule's syscall
+/// names) that have nothing to check: those are passed over without
+/// extending either path, so the walk costs about one step per object.
 fn walk<'a>(
     v: &'a Value,
     shape: &Shape,
@@ -36,18 +40,19 @@ fn walk<'a>(
     match (shape, v) {
         (Shape::Object(fields), Value::Object(map)) => {
             for (k, child) in map {
+                let known = fields.iter().find(|(name, _)| name == k);
+                let flagged = known.is_some() && may_be_discouraged(len, k);
+                if matches!(known, Some((_, Shape::Leaf))) && !flagged {
+                    continue;
+                }
                 if len > 0 {
                     pattern.push('.');
                 }
                 pattern.push_str(k);
-                at.key(k, |at| match fields.iter().find(|(name, _)| name == k) {
+                at.key(k, |at| match known {
                     Some((_, s)) => {
-                        if let Some((_, why)) =
-                            DISCOURAGED.iter().find(|(p, _)| *p == pattern.as_str())
-                        {
-                            if !child.is_null() {
-                                out.push(Diagnostic::warning(at.render(), *why));
-                            }
+                        if flagged {
+                            discouraged(child, at, pattern, out);
                         }
                         walk(child, s, at, pattern, out);
                     }
@@ -56,6 +61,8 @@ fn walk<'a>(
                 pattern.truncate(len);
             }
         }
+        // Arrays and maps of leaves: nothing below them is checked.
+        (Shape::Array(Shape::Leaf) | Shape::Map(Shape::Leaf), _) => {}
         (Shape::Array(inner), Value::Array(items)) => {
             pattern.push_str("[]");
             for (i, item) in items.iter().enumerate() {
@@ -72,6 +79,21 @@ fn walk<'a>(
         }
         // Leaves, and values of the wrong JSON type (the typed parse reports those).
         _ => {}
+    }
+}
+
+/// Whether the path of field `k` below a pattern of `len` bytes is as long
+/// as some DISCOURAGED path (only those are compared in full).
+fn may_be_discouraged(len: usize, k: &str) -> bool {
+    let full = len + usize::from(len > 0) + k.len();
+    DISCOURAGED.iter().any(|(p, _)| p.len() == full)
+}
+
+fn discouraged(child: &Value, at: &Trail, pattern: &str, out: &mut Vec<Diagnostic>) {
+    if let Some((_, why)) = DISCOURAGED.iter().find(|(p, _)| *p == pattern) {
+        if !child.is_null() {
+            out.push(Diagnostic::warning(at.render(), *why));
+        }
     }
 }
 
@@ -156,5 +178,17 @@ mod tests {
         assert!(m
             .iter()
             .any(|s| s.starts_with("linux.resources.memory.kernel: NOT RECOMMENDED")));
+    }
+
+    #[test]
+    fn leaves_are_not_looked_into() {
+        // Wrong types under leaves are the typed parse's to report.
+        let m = msgs(json!({
+            "process": {"args": [{"nmae": 1}], "env": {"x": 1}},
+            "mounts": [{"destination": "/x", "options": [{"bind": true}], "source": {"typo": 1}}],
+            "linux": {"resources": {"memory": {"limit": 1, "kernelTCP": 5}}}
+        }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("linux.resources.memory.kernelTCP: NOT RECOMMENDED"));
     }
 }

@@ -69,3 +69,33 @@ fn other_threads_and_later_allocations_use_malloc() {
     drop((mine, theirs, again));
     assert!(!held());
 }
+
+/// Threads that fill at the same time (the library's tests load bundles in
+/// parallel): one of them gets the region, the others malloc, and every
+/// block goes back to the allocator it came from. Before the region changed
+/// hands under a lock, two threads could both make one and this aborted in
+/// glibc's free about one run in three.
+#[test]
+fn concurrent_fills_keep_blocks_apart() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for round in 0..300 {
+                    let tree: Vec<String> = fill(1 << 14, || {
+                        (0..50).map(|i| format!("{t}-{round}-{i}")).collect()
+                    });
+                    // Blocks of other threads' trees are freed meanwhile.
+                    let loose: Vec<Vec<u8>> = (0..8).map(|i| vec![i; 24]).collect();
+                    assert_eq!(tree[49], format!("{t}-{round}-49"));
+                    drop(tree);
+                    assert!(loose.iter().enumerate().all(|(i, v)| v[23] == i as u8));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a filling thread failed");
+    }
+    assert!(!held(), "a region outlived every block");
+}

@@ -18,7 +18,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{
-    AtomicBool, AtomicUsize,
+    fence, AtomicBool, AtomicUsize,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
 };
 
@@ -32,6 +32,31 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 /// A thread is filling the region (it is not given back meanwhile, even
 /// when no block of it is alive yet).
 static FILLING: AtomicBool = AtomicBool::new(false);
+/// Held while the region changes hands (made, given back, its filling
+/// ended), so two threads never both make one, or both give one back, or
+/// give back one that another has just made. Held for a few instructions,
+/// a few times per process.
+static CHANGING: AtomicBool = AtomicBool::new(false);
+
+/// Odd while the bounds change: `in_region` reads them between two equal
+/// even values (a sequence lock), so it never sees one region's start with
+/// another's end.
+static GENERATION: AtomicUsize = AtomicUsize::new(0);
+
+fn changing<T>(f: impl FnOnce() -> T) -> T {
+    while CHANGING
+        .compare_exchange_weak(false, true, Acquire, Relaxed)
+        .is_err()
+    {
+        std::hint::spin_loop();
+    }
+    GENERATION.fetch_add(1, Relaxed);
+    fence(Release);
+    let out = f();
+    GENERATION.fetch_add(1, Release);
+    CHANGING.store(false, Release);
+    out
+}
 
 thread_local! {
     /// The next free byte and the region's end while this thread fills it
@@ -50,9 +75,20 @@ pub fn held() -> bool {
     START.load(Acquire) != 0
 }
 
+/// Both bounds of one region, or none (see `GENERATION`).
 fn in_region(p: *const u8) -> bool {
     let a = p as usize;
-    a >= START.load(Acquire) && a < END.load(Acquire)
+    loop {
+        let before = GENERATION.load(Acquire);
+        if before & 1 == 0 {
+            let (start, end) = (START.load(Relaxed), END.load(Relaxed));
+            fence(Acquire);
+            if GENERATION.load(Relaxed) == before {
+                return start != 0 && a >= start && a < end;
+            }
+        }
+        std::hint::spin_loop();
+    }
 }
 
 /// A block of the region, if this thread is filling it and it has room.
@@ -140,30 +176,44 @@ unsafe impl GlobalAlloc for Allocator {
 /// `capacity` bytes (from `System` once it is full). Without the region
 /// (one is still held, or `malloc` failed), `f` just runs.
 pub fn fill<T>(capacity: usize, f: impl FnOnce() -> T) -> T {
-    if START.load(Acquire) != 0 || capacity == 0 {
+    if capacity == 0 {
+        return f();
+    }
+    // One region at a time, process-wide: another thread's, or one whose
+    // blocks are still alive, leaves this thread on malloc.
+    let claimed = changing(|| {
+        let free = !FILLING.load(Acquire) && START.load(Acquire) == 0;
+        if free {
+            FILLING.store(true, Release);
+        }
+        free
+    });
+    if !claimed {
         return f();
     }
     keep_freed_memory_in_the_heap();
     // SAFETY: a plain malloc; the block is only ever used through the bump.
     let base = unsafe { libc::malloc(capacity) } as usize;
-    if base == 0 {
-        return f();
+    if base != 0 {
+        changing(|| {
+            START.store(base, Release);
+            END.store(base + capacity, Release);
+        });
+        NEXT.with(|n| n.set(base));
+        LIMIT.with(|l| l.set(base + capacity));
     }
-    FILLING.store(true, Release);
-    START.store(base, Release);
-    END.store(base + capacity, Release);
-    NEXT.with(|n| n.set(base));
-    LIMIT.with(|l| l.set(base + capacity));
     // Reset even if `f` unwinds, so no later allocation lands in the region.
     struct Stop;
     impl Drop for Stop {
         fn drop(&mut self) {
             NEXT.with(|n| n.set(0));
             LIMIT.with(|l| l.set(0));
-            FILLING.store(false, Release);
-            if LIVE.load(Acquire) == 0 {
-                give_back();
-            }
+            changing(|| {
+                FILLING.store(false, Release);
+                if LIVE.load(Acquire) == 0 {
+                    give_back();
+                }
+            });
         }
     }
     let _stop = Stop;
@@ -173,13 +223,19 @@ pub fn fill<T>(capacity: usize, f: impl FnOnce() -> T) -> T {
 /// A region block was freed (or moved out): the last one, once the
 /// filling is over, takes the region with it.
 fn forget_block() {
-    if LIVE.fetch_sub(1, AcqRel) == 1 && !FILLING.load(Acquire) {
-        give_back();
+    if LIVE.fetch_sub(1, AcqRel) == 1 {
+        changing(|| {
+            // Only the filling thread adds blocks: with none alive and no
+            // filling, none can appear before the region is gone.
+            if LIVE.load(Acquire) == 0 && !FILLING.load(Acquire) {
+                give_back();
+            }
+        });
     }
 }
 
 /// The region back to `malloc`: no block of it is alive and no thread
-/// fills it.
+/// fills it. Called with `CHANGING` held.
 fn give_back() {
     // The end first: from then on no address is taken for a region block.
     END.store(0, Release);

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::bundle::doc::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{freebsd_bridge, freebsd_lint, Diagnostic, Platform};
 
@@ -211,11 +211,11 @@ pub fn bridge_annotations(doc: &mut Value, platform: Platform) -> Vec<Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn explicit_false_and_absent_differ() {
-        let j: Jail = serde_json::from_value(json!({"allow": {"mlock": false}})).unwrap();
+        let j: Jail = crate::bundle::doc::from_value(&json!({"allow": {"mlock": false}})).unwrap();
         let a = j.allow.unwrap();
         assert_eq!(a.mlock, Some(false));
         assert_eq!(a.suser, None);
@@ -224,8 +224,8 @@ mod tests {
 
     #[test]
     fn vnet_disable_is_rejected_but_ip4_disable_is_fine() {
-        assert!(serde_json::from_value::<Jail>(json!({"vnet": "disable"})).is_err());
-        let j: Jail = serde_json::from_value(json!({"ip4": "disable"})).unwrap();
+        assert!(crate::bundle::doc::from_value::<Jail>(&json!({"vnet": "disable"})).is_err());
+        let j: Jail = crate::bundle::doc::from_value(&json!({"ip4": "disable"})).unwrap();
         assert_eq!(j.ip4, Some(SharingMode::Disable));
     }
 
@@ -233,23 +233,23 @@ mod tests {
     fn round_trips_camel_case_names() {
         let v = json!({"ip4Addr": ["10.0.0.1"], "vnetInterfaces": ["e0b"], "enforceStatfs": 1,
                        "allow": {"rawSockets": true, "socketAf": false, "mount": ["tmpfs"]}});
-        let j: Jail = serde_json::from_value(v.clone()).unwrap();
-        assert_eq!(serde_json::to_value(&j).unwrap(), v);
+        let j: Jail = crate::bundle::doc::from_value(&v.clone()).unwrap();
+        assert_eq!(Value::from(serde_json::to_value(&j).unwrap()), v);
     }
 
     #[test]
     fn enforce_statfs_is_uint8() {
-        assert!(serde_json::from_value::<Jail>(json!({"enforceStatfs": 256})).is_err());
-        assert!(serde_json::from_value::<Jail>(json!({"enforceStatfs": -1})).is_err());
+        assert!(crate::bundle::doc::from_value::<Jail>(&json!({"enforceStatfs": 256})).is_err());
+        assert!(crate::bundle::doc::from_value::<Jail>(&json!({"enforceStatfs": -1})).is_err());
     }
 
     #[test]
     fn allow_flags_table_matches_struct() {
-        let mut a = serde_json::Map::new();
+        let mut a = crate::bundle::doc::Map::new();
         for (field, _) in ALLOW_FLAGS {
             a.insert((*field).into(), Value::Bool(true));
         }
-        let allow: Allow = serde_json::from_value(Value::Object(a)).unwrap();
+        let allow: Allow = crate::bundle::doc::from_value(&Value::Object(a)).unwrap();
         for (field, _) in ALLOW_FLAGS {
             assert_eq!(allow.flag(field), Some(true), "{field}");
         }

@@ -8,7 +8,7 @@
 //! are kept under `freebsd.jail["org.stockade.legacyParams"]`, where the
 //! planner reads them and sends them as plain jail(8) flags.
 
-use serde_json::{Map, Value};
+use crate::bundle::doc::{Map, Value};
 
 use super::freebsd::LEGACY_PARAMS_KEY;
 use super::Diagnostic;
@@ -91,7 +91,7 @@ fn ann_path(key: &str) -> String {
     format!("annotations[\"{key}\"]")
 }
 
-fn collect(ann: &Map<String, Value>, out: &mut Vec<Diagnostic>) -> Wanted {
+fn collect(ann: &Map, out: &mut Vec<Diagnostic>) -> Wanted {
     let mut w = Wanted::default();
     let mut sysvipc: Option<(bool, String)> = None;
     for (key, value) in ann {
@@ -235,10 +235,7 @@ fn addr_list(v: &str) -> Value {
 
 /// `doc.freebsd.jail`, created if missing; `None` (with a warning) when the
 /// user's document has a non-object there, which validation reports anyway.
-fn jail_object<'a>(
-    doc: &'a mut Value,
-    out: &mut Vec<Diagnostic>,
-) -> Option<&'a mut Map<String, Value>> {
+fn jail_object<'a>(doc: &'a mut Value, out: &mut Vec<Diagnostic>) -> Option<&'a mut Map> {
     let root = doc.as_object_mut()?;
     let fb = root
         .entry("freebsd")
@@ -265,7 +262,7 @@ fn jail_object<'a>(
     }
 }
 
-fn merge(jail: &mut Map<String, Value>, w: Wanted, out: &mut Vec<Diagnostic>) {
+fn merge(jail: &mut Map, w: Wanted, out: &mut Vec<Diagnostic>) {
     for (field, value, key) in w.fields {
         put(
             jail,
@@ -300,7 +297,7 @@ fn merge(jail: &mut Map<String, Value>, w: Wanted, out: &mut Vec<Diagnostic>) {
         merge_mount(allow, w.mount, out);
     }
     if !w.raw.is_empty() {
-        let raw: Map<String, Value> = w
+        let raw: Map = w
             .raw
             .into_iter()
             .map(|(k, v)| (k, Value::Bool(v)))
@@ -310,14 +307,7 @@ fn merge(jail: &mut Map<String, Value>, w: Wanted, out: &mut Vec<Diagnostic>) {
 }
 
 /// Set `obj[field]` unless the user set it; report a differing annotation.
-fn put(
-    obj: &mut Map<String, Value>,
-    field: &str,
-    value: Value,
-    key: &str,
-    path: &str,
-    out: &mut Vec<Diagnostic>,
-) {
+fn put(obj: &mut Map, field: &str, value: Value, key: &str, path: &str, out: &mut Vec<Diagnostic>) {
     match obj.get(field) {
         None | Some(Value::Null) => {
             obj.insert(field.into(), value);
@@ -332,11 +322,7 @@ fn put(
     }
 }
 
-fn merge_mount(
-    allow: &mut Map<String, Value>,
-    mut fs: Vec<(String, String)>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn merge_mount(allow: &mut Map, mut fs: Vec<(String, String)>, out: &mut Vec<Diagnostic>) {
     if fs.is_empty() {
         return;
     }
@@ -361,8 +347,8 @@ fn merge_mount(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::doc::json;
     use crate::bundle::Severity;
-    use serde_json::json;
 
     fn run(mut doc: Value) -> (Value, Vec<Diagnostic>) {
         let d = bridge(&mut doc);

@@ -4,7 +4,7 @@
 //! would silently do nothing; we say so, and name the correct v1.3.0 path
 //! when the key is a known misspelling or a flattened jail(8) name.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::freebsd::{ALLOW_FLAGS, JAIL_FIELDS, LEGACY_PARAMS_KEY};
 use super::Diagnostic;
@@ -49,7 +49,7 @@ pub(super) fn lint(doc: &mut Value) -> Vec<Diagnostic> {
 }
 
 fn unknown_keys(
-    obj: &serde_json::Map<String, Value>,
+    obj: &crate::bundle::doc::Map,
     known: &[&str],
     at: &str,
     out: &mut Vec<Diagnostic>,
@@ -149,7 +149,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn lint_jail(jail: Value) -> Vec<Diagnostic> {
         lint(&mut json!({"freebsd": {"jail": jail}}))

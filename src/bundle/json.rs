@@ -1,16 +1,13 @@
-//! config.json's text into a `serde_json::Value`, the same tree
-//! `serde_json::from_str` builds, with every object's map and every array
-//! sized once.
+//! config.json's text into the document tree (`bundle::doc`), with every
+//! object's members and every array allocated once, at their final size.
 //!
-//! serde_json's own visitor inserts members into an empty map, which then
-//! grows (a new table and a rehash) while the object is read: for a config
-//! with hundreds of mounts that growth is a fifth of the parse. Here an
-//! object's members are collected first (on one stack that every object of
-//! the text shares, so collecting allocates nothing per object) and the map
-//! is made at its final size; arrays likewise, on a stack of their own.
-//! Everything else (numbers, strings, the nesting
-//! limit, the error messages, which come from serde_json's reader) is
-//! serde_json's.
+//! Growing a vector while an object or array is read would reallocate it
+//! several times: here an object's members are collected first (on one
+//! stack that every object of the text shares, so collecting allocates
+//! nothing per object) and then moved into a vector of their number; arrays
+//! likewise, on a stack of their own. Everything else (numbers, strings,
+//! the nesting limit, the error messages, which come from serde_json's
+//! reader) is serde_json's.
 //!
 //! It also notes whether any object repeats a key. serde_json keeps the last
 //! value; other parsers (libcrun's among them) may keep the first, so such a
@@ -19,8 +16,8 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
+use super::doc::{Map, Number, Value};
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
 
 /// A parsed text.
 pub(super) struct Parsed {
@@ -130,15 +127,11 @@ impl<'de> Visitor<'de> for PresizedMaps<'_> {
             let v = access.next_value_seed(self)?;
             self.pending.borrow_mut().push((k, v));
         }
-        let mut pending = self.pending.borrow_mut();
-        let given = pending.len() - base;
-        let mut map = Map::with_capacity(given);
+        let members: Vec<(String, Value)> = self.pending.borrow_mut().drain(base..).collect();
         // A repeated key keeps its first place and its last value, as with
         // serde_json.
-        for (k, v) in pending.drain(base..) {
-            map.insert(k, v);
-        }
-        if map.len() != given {
+        let (map, repeated) = Map::merged(members);
+        if repeated {
             self.repeated.set(true);
         }
         Ok(Value::Object(map))
@@ -152,8 +145,8 @@ mod tests {
     /// The same tree, member order and text as serde_json's own parse.
     fn same_as_serde_json(text: &str) {
         let ours = from_str(text).unwrap().value;
-        let theirs: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(ours, theirs, "{text}");
+        let theirs: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(ours, Value::from(theirs.clone()), "{text}");
         assert_eq!(ours.to_string(), theirs.to_string(), "{text}");
     }
 

@@ -413,8 +413,8 @@ mod tests {
     fn seccomp_flags_parse() {
         use oci_spec::runtime::LinuxSeccompFilterFlag;
         for (name, _) in SECCOMP_FILTER_FLAGS {
-            let v = serde_json::json!(name);
-            serde_json::from_value::<LinuxSeccompFilterFlag>(v).expect(name);
+            let v = crate::bundle::doc::json!(name);
+            crate::bundle::doc::from_value::<LinuxSeccompFilterFlag>(&v).expect(name);
         }
         #[cfg(target_os = "linux")]
         {
@@ -433,8 +433,8 @@ mod tests {
     #[test]
     fn namespace_types_all_parse() {
         for t in NAMESPACE_TYPES {
-            let v = serde_json::json!({ "type": t });
-            serde_json::from_value::<oci_spec::runtime::LinuxNamespace>(v).expect(t);
+            let v = crate::bundle::doc::json!({ "type": t });
+            crate::bundle::doc::from_value::<oci_spec::runtime::LinuxNamespace>(&v).expect(t);
         }
     }
 

@@ -5,6 +5,7 @@
 //! gets it from memory, never by re-reading `config.json`.
 
 mod diagnostic;
+pub mod doc;
 mod error;
 pub mod freebsd;
 mod freebsd_bridge;
@@ -80,7 +81,7 @@ pub struct Bundle {
     /// rootfs absolute, relative mount destinations resolved, annotations
     /// left intact apart from the FreeBSD bridge). The Linux backend's
     /// create and run take it once libcrun's config text is built.
-    pub doc: serde_json::Value,
+    pub doc: doc::Value,
     /// `config.json`'s text as read, kept when `doc` means exactly what it
     /// says: normalization rewrote nothing, there is no byte-order mark, and
     /// no object repeats a key (parsers differ on which value of a repeated
@@ -97,9 +98,9 @@ pub struct Bundle {
 
 /// Whether `linux.namespaces` of a document lists a namespace of type
 /// `kind` (a new one, or one joined by path).
-pub fn has_namespace(doc: &serde_json::Value, kind: &str) -> bool {
+pub fn has_namespace(doc: &doc::Value, kind: &str) -> bool {
     doc.pointer("/linux/namespaces")
-        .and_then(serde_json::Value::as_array)
+        .and_then(doc::Value::as_array)
         .is_some_and(|ns| {
             ns.iter()
                 .any(|n| n.get("type").and_then(|t| t.as_str()) == Some(kind))

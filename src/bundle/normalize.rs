@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::member::member_mut;
 use super::{freebsd, path, version, Diagnostic, Platform};
@@ -116,7 +116,10 @@ fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) -> bool {
     if !p.get("user").is_none_or(Value::is_null) {
         return false;
     }
-    p.insert("user".into(), serde_json::json!({"uid": 0, "gid": 0}));
+    p.insert(
+        "user".into(),
+        crate::bundle::doc::json!({"uid": 0, "gid": 0}),
+    );
     out.push(Diagnostic::warning(
         "process.user",
         "missing; the process runs as uid 0, gid 0",
@@ -204,7 +207,7 @@ const OTHER_PLATFORMS: &[&str] = &["solaris", "windows", "vm", "zos"];
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn run(mut doc: Value, platform: Platform) -> (Value, Vec<Diagnostic>) {
         let d = normalize(&mut doc, Path::new("/b"), platform);

@@ -11,7 +11,7 @@ pub fn key(parent: &str, key: &str) -> String {
             format!("{parent}.{key}")
         }
     } else {
-        format!("{parent}[{}]", serde_json::Value::from(key))
+        format!("{parent}[{}]", crate::bundle::doc::Value::from(key))
     }
 }
 
@@ -115,10 +115,10 @@ mod tests {
             mounts: Vec<M>,
             sysctl: std::collections::HashMap<String, u32>,
         }
-        let v = serde_json::json!({"mounts": [{"destination": "/a"}, {"destination": 5}], "sysctl": {}});
+        let v = crate::bundle::doc::json!({"mounts": [{"destination": "/a"}, {"destination": 5}], "sysctl": {}});
         let e = serde_path_to_error::deserialize::<_, S>(&v).unwrap_err();
         assert_eq!(from_serde("", e.path()), "mounts[1].destination");
-        let v = serde_json::json!({"mounts": [], "sysctl": {"net.core.x": "no"}});
+        let v = crate::bundle::doc::json!({"mounts": [], "sysctl": {"net.core.x": "no"}});
         let e = serde_path_to_error::deserialize::<_, S>(&v).unwrap_err();
         assert_eq!(from_serde("", e.path()), r#"sysctl["net.core.x"]"#);
         assert_eq!(

@@ -3,7 +3,7 @@
 //! as it is; but a key that looks like a misspelling of a real field is named
 //! with the field it probably meant.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::known::{Shape, CONFIG, DISCOURAGED, RETIRED};
 use super::path::Trail;
@@ -111,8 +111,8 @@ fn unknown(here: &str, pattern: &str, key: &str, fields: &[(&str, Shape)]) -> Di
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::doc::json;
     use crate::bundle::Severity;
-    use serde_json::json;
 
     fn msgs(doc: Value) -> Vec<String> {
         check(&doc)

@@ -68,7 +68,7 @@ impl JailRuntime {
             jid: None,
             created: now(),
             annotations: annotations(&bundle.doc),
-            process: bundle.doc.get("process").cloned(),
+            process: bundle.doc.get("process").cloned().map(Value::from),
             plan,
             mounted: vec![],
             created_paths: vec![],
@@ -409,9 +409,9 @@ fn current_status(st: &State) -> Status {
     }
 }
 
-fn annotations(doc: &Value) -> std::collections::BTreeMap<String, String> {
+fn annotations(doc: &crate::bundle::doc::Value) -> std::collections::BTreeMap<String, String> {
     doc.get("annotations")
-        .and_then(Value::as_object)
+        .and_then(crate::bundle::doc::Value::as_object)
         .map(|m| {
             m.iter()
                 .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))

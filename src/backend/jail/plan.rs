@@ -96,7 +96,7 @@ pub fn plan_with(
     id: &str,
     ctx: &PlanContext,
 ) -> Result<JailPlan, Vec<Diagnostic>> {
-    let doc: input::Doc = serde_json::from_value(bundle.doc.clone())
+    let doc: input::Doc = crate::bundle::doc::from_value(&bundle.doc)
         .map_err(|e| vec![Diagnostic::error("", format!("cannot plan: {e}"))])?;
     let root = doc
         .root
@@ -217,7 +217,7 @@ mod tests {
 
     fn run(doc: serde_json::Value, id: &str) -> Result<JailPlan, Vec<Diagnostic>> {
         let b = bundle(doc);
-        let d: input::Doc = serde_json::from_value(b.doc.clone()).unwrap();
+        let d: input::Doc = crate::bundle::doc::from_value(&b.doc).unwrap();
         plan_doc(
             &b,
             &d,

@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{ffi, mempolicy, netdev, rdt};
 

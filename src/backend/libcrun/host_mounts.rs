@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bundle::doc::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::kernel;
 use crate::mountinfo::{self, Mount};
@@ -91,7 +91,7 @@ impl Guard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn only_configs_without_a_mount_namespace_need_it() {

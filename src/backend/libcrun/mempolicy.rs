@@ -9,7 +9,7 @@
 //! created-callback, before any hook runs, so hooks and the rest of the
 //! runtime keep the default policy.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::kernel;
 use crate::bundle::lists;
@@ -121,7 +121,7 @@ pub fn reset() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn policy(mp: Value) -> Result<Option<Policy>, String> {
         from_config(&json!({"linux": {"memoryPolicy": mp}}))

@@ -425,8 +425,12 @@ impl Runtime {
             detach: o.detach,
             ..self.args(id)
         };
-        let policy = stored.ok().and_then(|s| s.linux.as_ref());
-        additions::around_exec(policy.and_then(|l| l.memory_policy.as_ref()), || {
+        // The stored record is plain JSON; the policy reader takes the document tree.
+        let policy = stored
+            .ok()
+            .and_then(|s| s.linux.as_ref()?.memory_policy.clone())
+            .map(crate::bundle::doc::Value::from);
+        additions::around_exec(policy.as_ref(), || {
             ffi::exec(
                 &mut Context::new(&args),
                 &process.to_string(),

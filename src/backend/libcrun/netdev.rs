@@ -15,7 +15,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::kernel::{self, Netlink};
 
@@ -453,7 +453,7 @@ fn move_one(d: &Device, host: &Netlink, inner: &Netlink, ns: &File) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn requested_devices_default_to_the_host_name() {

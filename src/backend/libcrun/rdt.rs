@@ -12,8 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bundle::doc::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 const AT: &str = "linux.intelRdt";
 
@@ -212,7 +212,7 @@ pub fn remove(root: &Path, rec: &Record) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn req(v: Value) -> Request {
         requested(&json!({"linux": {"intelRdt": v}})).unwrap()

@@ -1,7 +1,7 @@
 //! What the Linux backend will do with the fields it treats specially, on a
 //! host described by `HostFacts`. Pure: no probing here.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{Action, Treatment};
 use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts, Needs};
@@ -409,7 +409,7 @@ fn memory_policy(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn hybrid() -> HostFacts {
         HostFacts {

@@ -1,7 +1,7 @@
 //! `linux.devices[]` (nodes created in the container) and
 //! `linux.resources.devices[]` (the device cgroup allow/deny list).
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, int, string};
 use crate::bundle::{path, Diagnostic};
@@ -61,7 +61,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn device_rules() {

@@ -1,6 +1,6 @@
 //! `hooks.*[]`: absolute paths and positive timeouts.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, int, string};
 use crate::bundle::{known::HOOK_KINDS as KINDS, path, Diagnostic};
@@ -35,7 +35,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn hook_rules() {

@@ -2,7 +2,7 @@
 //! `mounts[].uidMappings`, …): non-empty ranges that fit in 32 bits and do
 //! not overlap on either side.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, int};
 use crate::bundle::{path, Diagnostic};
@@ -73,7 +73,7 @@ fn overlaps(a: Range, b: Range) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn errs(maps: Value) -> Vec<String> {
         let mut out = Vec::new();

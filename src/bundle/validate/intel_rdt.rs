@@ -1,7 +1,7 @@
 //! `linux.intelRdt`: a usable CLOS name and schemata lines the resctrl
 //! `schemata` file accepts (`L3:0=ff;1=ff`, `MB:0=70`, …), one per entry.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, string};
 use crate::bundle::{path, Diagnostic};
@@ -81,7 +81,7 @@ pub fn parse_line(l: &str) -> Result<&str, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     fn errs(rdt: Value) -> Vec<String> {
         let mut out = Vec::new();

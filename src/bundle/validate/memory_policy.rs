@@ -2,7 +2,7 @@
 //! tables in `known`, a well-formed node list, and the combinations
 //! `set_mempolicy(2)` accepts.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{lists, string};
 use crate::bundle::known::{Nodes, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES, NUMA_BALANCING_MODES};
@@ -113,10 +113,10 @@ fn unknown<'a>(
 #[cfg(test)]
 mod tests {
     use super::super::{errors_of, run};
+    use crate::bundle::doc::json;
     use crate::bundle::Platform;
-    use serde_json::json;
 
-    fn errs(mp: serde_json::Value) -> Vec<(String, String)> {
+    fn errs(mp: crate::bundle::doc::Value) -> Vec<(String, String)> {
         errors_of(&run(
             json!({"linux": {"memoryPolicy": mp}}),
             Platform::Linux,

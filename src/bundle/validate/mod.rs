@@ -21,7 +21,7 @@ mod sysctl;
 mod typed;
 mod uts;
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 pub(crate) use resources::page_size_bytes;
 
@@ -111,7 +111,7 @@ fn string<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 #[cfg(test)]
 pub(crate) fn run(mut doc: Value, platform: Platform) -> Vec<Diagnostic> {
     if doc.get("root").is_none() {
-        doc["root"] = serde_json::json!({"path": "/r"});
+        doc["root"] = crate::bundle::doc::json!({"path": "/r"});
     }
     validate(&doc, platform, true).findings
 }

@@ -2,7 +2,7 @@
 //! mounts need both mapping lists, and `linux.rootfsPropagation` must be a
 //! propagation mode.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, idmap, string};
 use crate::bundle::member::member;
@@ -147,7 +147,7 @@ fn propagation(doc: &Value, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::super::{errors_of, run};
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn hostile_destinations_rejected() {

@@ -1,7 +1,7 @@
 //! `linux.namespaces`: known types, each at most once, absolute paths; and
 //! the settings that only make sense with a given namespace.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, string};
 use crate::bundle::{known::NAMESPACE_TYPES, path, suggest, Diagnostic};
@@ -67,10 +67,10 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::super::{errors_of, run};
+    use crate::bundle::doc::json;
     use crate::bundle::Platform;
-    use serde_json::json;
 
-    fn errs(linux: serde_json::Value) -> Vec<(String, String)> {
+    fn errs(linux: crate::bundle::doc::Value) -> Vec<(String, String)> {
         errors_of(&run(json!({"linux": linux}), Platform::Linux))
     }
 

@@ -2,7 +2,7 @@
 //! names must be names the kernel accepts, the container needs its own
 //! network namespace, and two devices cannot take the same name.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, string};
 use crate::bundle::{known::IFNAME_MAX, path, Diagnostic};
@@ -94,8 +94,8 @@ pub fn ifname(n: &str, template: bool) -> Result<(), String> {
 mod tests {
     use super::super::{errors_of, run};
     use super::*;
+    use crate::bundle::doc::json;
     use crate::bundle::Platform;
-    use serde_json::json;
 
     fn errs(devs: Value, netns: bool) -> Vec<(String, String)> {
         let ns = if netns {

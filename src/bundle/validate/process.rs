@@ -1,7 +1,7 @@
 //! `process`: something to run, an absolute cwd, rlimits with soft ≤ hard,
 //! and the numeric ranges the kernel enforces.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, int, lists, string};
 use crate::bundle::{path, Diagnostic};
@@ -102,14 +102,14 @@ fn range(v: &Value, key: &str, at: &str, lo: i128, hi: i128, out: &mut Vec<Diagn
 #[cfg(test)]
 mod tests {
     use super::super::{errors_of, run};
+    use crate::bundle::doc::json;
     use crate::bundle::Platform;
-    use serde_json::json;
 
-    fn errs(process: serde_json::Value) -> Vec<(String, String)> {
+    fn errs(process: crate::bundle::doc::Value) -> Vec<(String, String)> {
         errors_of(&run(json!({"process": process}), Platform::Linux))
     }
 
-    fn ok() -> serde_json::Value {
+    fn ok() -> crate::bundle::doc::Value {
         json!({"cwd": "/", "args": ["sh"], "user": {"uid": 0, "gid": 0}})
     }
 

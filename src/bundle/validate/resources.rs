@@ -2,7 +2,7 @@
 //! sense (a zero memory limit, swap below the limit, weights out of range,
 //! malformed CPU lists and hugepage sizes).
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, int, lists, string};
 use crate::bundle::Diagnostic;
@@ -169,8 +169,8 @@ fn err(rel: &str, msg: impl Into<String>) -> Diagnostic {
 mod tests {
     use super::super::{errors_of, run};
     use super::*;
+    use crate::bundle::doc::json;
     use crate::bundle::Platform;
-    use serde_json::json;
 
     fn errs(res: Value) -> Vec<String> {
         errors_of(&run(json!({"linux": {"resources": res}}), Platform::Linux))

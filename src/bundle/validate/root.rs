@@ -1,7 +1,7 @@
 //! `root` is REQUIRED on every platform we run (only Hyper-V omits it).
 //! Whether `root.path` exists is checked by the loader, which may read files.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use crate::bundle::Diagnostic;
 
@@ -21,7 +21,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn root_required() {

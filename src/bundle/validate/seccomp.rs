@@ -1,6 +1,6 @@
 //! `linux.seccomp`: rules the schema states in prose.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::{array, string};
 use crate::bundle::member::member;
@@ -49,7 +49,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn seccomp_rules() {

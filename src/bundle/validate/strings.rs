@@ -1,7 +1,7 @@
 //! No string (or map key) may contain a NUL byte: every string ends up as a
 //! C string in libcrun, where a NUL would silently cut it short.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use crate::bundle::path::Trail;
 use crate::bundle::Diagnostic;
@@ -43,7 +43,7 @@ fn walk<'a>(v: &'a Value, at: &mut Trail<'a>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn nul_in_values_and_keys() {

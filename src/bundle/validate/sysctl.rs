@@ -2,7 +2,7 @@
 //! container's cgroup directory (`linux.resources.unified`): they must name
 //! a file there and nothing outside it.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use crate::bundle::{path, Diagnostic};
 
@@ -37,7 +37,7 @@ fn sysctl_name(k: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn keys_cannot_escape() {

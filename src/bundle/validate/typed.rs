@@ -3,9 +3,9 @@
 //! first problem, so when the whole parse fails the sections are parsed one
 //! by one to report every section's first problem, each with its JSON path.
 
+use crate::bundle::doc::{json, Map, Value};
 use oci_spec::runtime::{Mount, Spec};
 use serde::de::DeserializeOwned;
-use serde_json::{json, Map, Value};
 
 use crate::bundle::{freebsd::FreeBsd, path, Diagnostic, Platform};
 
@@ -83,7 +83,7 @@ fn sections(doc: &Value) -> Vec<Diagnostic> {
     out
 }
 
-fn single(k: &str, v: &Value) -> Map<String, Value> {
+fn single(k: &str, v: &Value) -> Map {
     let mut m = Map::new();
     m.insert(k.to_string(), v.clone());
     m

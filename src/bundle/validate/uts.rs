@@ -1,7 +1,7 @@
 //! `hostname` and `domainname` go to sethostname(2)/setdomainname(2), which
 //! take at most 64 bytes.
 
-use serde_json::Value;
+use crate::bundle::doc::Value;
 
 use super::string;
 use crate::bundle::Diagnostic;
@@ -25,7 +25,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::bundle::doc::json;
 
     #[test]
     fn uts_names_fit_the_kernel() {

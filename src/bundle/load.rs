@@ -17,7 +17,8 @@ pub(super) struct Outcome {
     pub doc: Value,
     /// Whether `doc` says exactly what the text says (see `Bundle::verbatim`).
     pub same_as_text: bool,
-    pub spec: Option<Box<oci_spec::runtime::Spec>>,
+    /// The document deserializes into the oci-spec types.
+    pub typed: bool,
     pub freebsd: Option<super::freebsd::FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }
@@ -28,19 +29,19 @@ impl Outcome {
             .findings
             .into_iter()
             .partition(|d| d.severity == Severity::Error);
-        match self.spec {
-            Some(spec) if errors.is_empty() => Ok(Bundle {
+        if self.typed && errors.is_empty() {
+            Ok(Bundle {
                 dir: self.dir,
                 doc: self.doc,
                 verbatim: self.text,
-                spec,
                 freebsd: self.freebsd,
                 warnings,
-            }),
-            _ => Err(BundleError::Invalid {
+            })
+        } else {
+            Err(BundleError::Invalid {
                 file: self.file,
                 problems: errors,
-            }),
+            })
         }
     }
 }
@@ -137,30 +138,35 @@ fn analyze(
         }
         None => (text, false),
     };
-    // The tree's blocks go to a region given back whole once the tree is
-    // gone (`sys::arena`); a tree takes 5 to 8 times its text (measured:
-    // 200 mounts, podman-shaped, busybox).
-    let parsed =
-        crate::sys::arena::fill(text.len() * 10 + (16 << 10), || super::json::from_str(text))
-            .map_err(|e| BundleError::Syntax {
-                file: file.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: explain(&e.to_string()),
-            })?;
-    let mut doc = parsed.value;
-    let normalized = normalize::normalize(&mut doc, dir, platform);
-    findings.extend(normalized.findings);
-    let typed = validate::validate(&doc, platform, parsed.nul_escape);
-    findings.extend(typed.findings);
+    // Everything the checks allocate goes to a region given back whole
+    // once the tree is gone (`sys::arena`): the tree (5 to 8 times its text,
+    // measured: 200 mounts, podman-shaped, busybox) and the typed parse,
+    // which is dropped once it has succeeded or said why not.
+    let (parsed, normalized, checked) =
+        crate::sys::arena::fill(text.len() * 12 + (16 << 10), || {
+            let mut parsed = super::json::from_str(text)?;
+            let normalized = normalize::normalize(&mut parsed.value, dir, platform);
+            let checked = validate::validate(&parsed.value, platform, parsed.nul_escape);
+            Ok::<_, serde_json::Error>((parsed, normalized, checked))
+        })
+        .map_err(|e| BundleError::Syntax {
+            file: file.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: explain(&e.to_string()),
+        })?;
+    // What outlives the tree leaves the region, so that it can go back.
+    findings.extend(normalized.findings.iter().cloned());
+    findings.extend(checked.findings.iter().cloned());
+    drop((normalized.findings, checked.findings));
     Ok(Outcome {
         dir: dir.to_path_buf(),
         file: file.to_path_buf(),
         text: None,
         same_as_text: !bom && !parsed.repeated_key && !normalized.changed,
-        doc,
-        spec: typed.spec,
-        freebsd: typed.freebsd,
+        doc: parsed.value,
+        typed: checked.typed,
+        freebsd: checked.freebsd.clone(),
         findings,
     })
 }

@@ -88,8 +88,6 @@ pub struct Bundle {
     /// key counts, so such a text is only ever handed on re-serialized).
     /// A backend may pass it on instead of serializing `doc` again.
     pub verbatim: Option<String>,
-    /// Typed view of `doc`.
-    pub spec: Box<oci_spec::runtime::Spec>,
     /// The v1.3.0 `freebsd` object (oci-spec has no type for it).
     pub freebsd: Option<freebsd::FreeBsd>,
     /// Warnings found on the way (errors make loading fail instead).

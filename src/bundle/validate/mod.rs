@@ -29,7 +29,9 @@ use super::member::member;
 use super::{freebsd::FreeBsd, unknown, Diagnostic, Platform};
 
 pub(super) struct Validated {
-    pub spec: Option<Box<oci_spec::runtime::Spec>>,
+    /// The document deserializes into the oci-spec types (the value itself
+    /// is not kept: the backends read the document).
+    pub typed: bool,
     pub freebsd: Option<FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }
@@ -68,7 +70,7 @@ pub(super) fn validate(doc: &Value, platform: Platform, nul_escape: bool) -> Val
     );
     out.extend(unknown::check(doc));
     Validated {
-        spec: typed.spec,
+        typed: typed.spec.is_some(),
         freebsd: typed.freebsd,
         findings: out,
     }

@@ -107,7 +107,7 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
 }
 
 /// The schema lets `process.user` be absent; Go runtimes then run as uid 0,
-/// gid 0 (the zero value). Make that explicit so the typed view and the
+/// gid 0 (the zero value). Make that explicit so the typed parse and the
 /// backend agree, and say so.
 fn default_user(doc: &mut Value, out: &mut Vec<Diagnostic>) -> bool {
     let Some(Value::Object(p)) = doc.get_mut("process") else {

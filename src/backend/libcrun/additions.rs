@@ -46,20 +46,27 @@ impl Additions {
         })
     }
 
-    /// The config text handed to libcrun: `verbatim` (the bundle's own text,
-    /// when it says exactly what `config` says) unless something must be
-    /// left out, else `config` serialized (straight into a buffer: `Display`
-    /// would pass every piece through the formatter).
-    pub fn libcrun_config(&self, config: &Value, verbatim: Option<String>) -> String {
+    /// The config handed to libcrun, as a document and as text: `config`
+    /// unless something must be left out. The text is `verbatim` (the
+    /// bundle's own text, when it says exactly what `config` says) when
+    /// nothing is, else the document serialized (straight into a buffer:
+    /// `Display` would pass every piece through the formatter).
+    pub fn libcrun_config<'a>(
+        &self,
+        config: &'a Value,
+        verbatim: Option<String>,
+    ) -> (std::borrow::Cow<'a, Value>, String) {
         let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
         if self.rdt.is_none() {
-            return verbatim.unwrap_or_else(|| text(config));
+            let json = verbatim.unwrap_or_else(|| text(config));
+            return (std::borrow::Cow::Borrowed(config), json);
         }
         let mut c = config.clone();
         if let Some(linux) = c.get_mut("linux").and_then(Value::as_object_mut) {
             linux.remove("intelRdt");
         }
-        text(&c)
+        let json = text(&c);
+        (std::borrow::Cow::Owned(c), json)
     }
 
     /// Run `create` (a libcrun create or run call) with the additions in place.

@@ -161,6 +161,41 @@ pub fn load_from_memory(json: String) -> Result<Container> {
     Ok(Container(c))
 }
 
+/// The container from yajl's tree of a configuration (libcrun patch 0015)
+/// instead of its text, which libcrun keeps as `load_from_memory` does.
+pub fn load_from_tree(tree: &super::yajl::Tree, json: String) -> Result<Container> {
+    let text = CString::new(json).unwrap_or_default();
+    let mut err: sys::libcrun_error_t = ptr::null_mut();
+    // SAFETY: the tree and the NUL-terminated text outlive the call; libcrun copies what it keeps.
+    let c = unsafe {
+        sys::libcrun_stockade_container_load_from_tree(tree.as_ptr(), text.as_ptr(), &mut err)
+    };
+    if c.is_null() {
+        check(-1, err)?;
+    }
+    Ok(Container(c))
+}
+
+/// The container definition libcrun made, as libocispec writes it out
+/// (the tests compare a definition made from text with one from a tree).
+#[cfg(test)]
+pub fn definition_json(c: &Container) -> String {
+    // SAFETY: zeroed parser context = default options.
+    let pctx: sys::parser_context = unsafe { std::mem::zeroed() };
+    let mut perr: sys::parser_error = ptr::null_mut();
+    // SAFETY: `c.0` is a live container from libcrun; its definition is read only.
+    let text = unsafe {
+        sys::runtime_spec_schema_config_schema_generate_json((*c.0).container_def, &pctx, &mut perr)
+    };
+    let out = opt_str(text);
+    // SAFETY: both are malloc'd strings (or NULL) owned by the caller.
+    unsafe {
+        libc::free(text as *mut c_void);
+        libc::free(perr as *mut c_void);
+    }
+    out
+}
+
 pub fn create(ctx: &mut Context, c: &Container) -> Result<()> {
     let mut err = ptr::null_mut();
     // SAFETY: ctx and c are valid for the call; libcrun does not keep them after returning.

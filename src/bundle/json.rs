@@ -204,7 +204,9 @@ mod tests {
     fn errors_are_serde_json_errors() {
         for text in ["{\"a\": 1,}", "[1, 2", "{} x", "", "{\"a\" 1}", "1e400"] {
             let ours = from_str(text).err().unwrap().to_string();
-            let theirs = serde_json::from_str::<Value>(text).unwrap_err().to_string();
+            let theirs = serde_json::from_str::<serde_json::Value>(text)
+                .unwrap_err()
+                .to_string();
             assert_eq!(ours, theirs, "{text}");
         }
     }

@@ -1,9 +1,7 @@
 //! Reading typed values out of the tree (`T::deserialize(&value)`: the
-//! oci-spec types, the jail backend's input), and the tree out of any
-//! deserializer. Errors are serde_json's, so messages read as they would
-//! from serde_json's own tree.
-
-use std::fmt;
+//! oci-spec types, the jail backend's input). Errors are serde_json's, so
+//! messages read as they would from serde_json's own tree. (The tree itself
+//! is read from text by `bundle::json`.)
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, Error as _, MapAccess, SeqAccess, Unexpected,
@@ -11,7 +9,7 @@ use serde::de::{
 };
 use serde_json::Error;
 
-use super::{Map, Number, Value};
+use super::Value;
 
 impl Value {
     fn unexpected(&self) -> Unexpected<'_> {
@@ -237,73 +235,4 @@ impl<'de> VariantAccess<'de> for Content<'de> {
 /// `T` read out of the tree (the tree is left as it is).
 pub fn from_value<'de, T: serde::Deserialize<'de>>(v: &'de Value) -> Result<T, Error> {
     T::deserialize(v)
-}
-
-/// The tree from any deserializer (a repeated key keeps its last value).
-impl<'de> serde::Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(Build)
-    }
-}
-
-struct Build;
-
-impl<'de> Visitor<'de> for Build {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(Build)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(v) = seq.next_element()? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut members = Vec::with_capacity(access.size_hint().unwrap_or(0).min(4096));
-        while let Some(k) = access.next_key::<String>()? {
-            members.push((k, access.next_value()?));
-        }
-        Ok(Value::Object(Map::merged(members).0))
-    }
 }

@@ -5,7 +5,7 @@ const SAMPLE: &str = r#"{"b": 1, "a": [true, null, -3, 18446744073709551615, 1.5
 
 fn both(text: &str) -> (Value, serde_json::Value) {
     (
-        serde_json::from_str(text).unwrap(),
+        crate::bundle::json::from_str(text).unwrap().value,
         serde_json::from_str(text).unwrap(),
     )
 }

@@ -92,33 +92,11 @@ impl Value {
 
     /// The value at a JSON pointer (RFC 6901): `/linux/namespaces/0`.
     pub fn pointer(&self, pointer: &str) -> Option<&Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let rest = pointer.strip_prefix('/')?;
-        rest.split('/').try_fold(self, |v, token| {
-            let token = unescape(token);
-            match v {
-                Value::Object(m) => m.get(&token),
-                Value::Array(a) => a.get(array_index(&token)?),
-                _ => None,
-            }
-        })
+        tokens(pointer)?.try_fold(self, |v, token| v.get(Token(&token)))
     }
 
     pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let rest = pointer.strip_prefix('/')?;
-        rest.split('/').try_fold(self, |v, token| {
-            let token = unescape(token);
-            match v {
-                Value::Object(m) => m.get_mut(&token),
-                Value::Array(a) => a.get_mut(array_index(&token)?),
-                _ => None,
-            }
-        })
+        tokens(pointer)?.try_fold(self, |v, token| v.get_mut(Token(&token)))
     }
 
     /// The value, leaving `Null` in its place.
@@ -224,23 +202,51 @@ impl Value {
     }
 }
 
-fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains('~') {
-        token.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        token.into()
+/// A JSON pointer's reference tokens, unescaped (`None`: not a pointer).
+fn tokens(pointer: &str) -> Option<impl Iterator<Item = std::borrow::Cow<'_, str>>> {
+    let rest = match pointer {
+        "" => None,
+        p => Some(p.strip_prefix('/')?),
+    };
+    Some(rest.into_iter().flat_map(|r| r.split('/')).map(|t| {
+        if t.contains('~') {
+            t.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            t.into()
+        }
+    }))
+}
+
+/// One pointer token: an object's key, or an array's position written as
+/// digits without a leading zero.
+struct Token<'a>(&'a str);
+
+impl Token<'_> {
+    fn position(&self) -> Option<usize> {
+        let t = self.0;
+        if t.is_empty()
+            || !t.bytes().all(|b| b.is_ascii_digit())
+            || (t.len() > 1 && t.starts_with('0'))
+        {
+            return None;
+        }
+        t.parse().ok()
     }
 }
 
-/// An array position in a pointer: digits, no leading zero (RFC 6901).
-fn array_index(token: &str) -> Option<usize> {
-    if token.is_empty()
-        || !token.bytes().all(|b| b.is_ascii_digit())
-        || (token.len() > 1 && token.starts_with('0'))
-    {
-        return None;
+impl Index for Token<'_> {
+    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+        match v {
+            Value::Array(_) => self.position()?.index_into(v),
+            _ => self.0.index_into(v),
+        }
     }
-    token.parse().ok()
+    fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
+        match v {
+            Value::Array(_) => self.position()?.index_into_mut(v),
+            _ => self.0.index_into_mut(v),
+        }
+    }
 }
 
 impl<I: Index> std::ops::Index<I> for Value {

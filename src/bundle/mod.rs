@@ -14,7 +14,6 @@ pub mod host;
 mod json;
 pub mod known;
 mod load;
-mod member;
 pub mod mount_options;
 mod normalize;
 pub mod path;

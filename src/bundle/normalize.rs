@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::bundle::doc::Value;
 
-use super::member::member_mut;
 use super::{freebsd, path, version, Diagnostic, Platform};
 
 /// What normalizing found, and whether it rewrote anything.
@@ -81,7 +80,7 @@ fn mount_destinations(doc: &mut Value, platform: Platform, out: &mut Vec<Diagnos
     };
     let mut changed = false;
     for (i, m) in mounts.iter_mut().enumerate() {
-        let Some(Value::String(dest)) = member_mut(m, "destination") else {
+        let Some(Value::String(dest)) = m.get_mut("destination") else {
             continue;
         };
         if dest.is_empty() || dest.starts_with('/') {

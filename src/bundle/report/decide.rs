@@ -5,7 +5,6 @@ use crate::bundle::doc::Value;
 
 use super::{Action, Treatment};
 use crate::bundle::host::{BackendSupport, CgroupMode, HostFacts, Needs};
-use crate::bundle::member::member;
 use crate::bundle::mount_options;
 use crate::bundle::validate::lists;
 use crate::bundle::{path, Platform};
@@ -74,7 +73,7 @@ pub fn needs(doc: &Value) -> Needs {
 fn mount_words(doc: &Value) -> impl Iterator<Item = (usize, usize, &str)> {
     let mounts = doc.get("mounts").and_then(Value::as_array);
     mounts.into_iter().flatten().enumerate().flat_map(|(i, m)| {
-        let opts = member(m, "options").and_then(Value::as_array);
+        let opts = m.get("options").and_then(Value::as_array);
         opts.into_iter()
             .flatten()
             .enumerate()

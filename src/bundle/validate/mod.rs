@@ -25,7 +25,6 @@ use crate::bundle::doc::Value;
 
 pub(crate) use resources::page_size_bytes;
 
-use super::member::member;
 use super::{freebsd::FreeBsd, unknown, Diagnostic, Platform};
 
 pub(super) struct Validated {
@@ -91,7 +90,7 @@ fn covers(rule_path: &str, d: &Diagnostic) -> bool {
 
 /// The members of `v[key]` if it is an array (else nothing).
 fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    member(v, key)
+    v.get(key)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -99,14 +98,14 @@ fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 
 /// Integer `v[key]` as i128 (covers both i64 and u64), if it is an integer.
 fn int(v: &Value, key: &str) -> Option<i128> {
-    let n = member(v, key)?;
+    let n = v.get(key)?;
     n.as_i64()
         .map(i128::from)
         .or_else(|| n.as_u64().map(i128::from))
 }
 
 fn string<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    member(v, key).and_then(Value::as_str)
+    v.get(key).and_then(Value::as_str)
 }
 
 /// For rule tests: validate `doc` (given a `root` if it has none).

@@ -5,7 +5,6 @@
 use crate::bundle::doc::Value;
 
 use super::{array, idmap, string};
-use crate::bundle::member::member;
 use crate::bundle::mount_options::{kind, Kind};
 use crate::bundle::{path, Diagnostic, Platform};
 
@@ -17,8 +16,8 @@ pub(super) fn check(doc: &Value, platform: Platform, out: &mut Vec<Diagnostic>) 
             destination(dest, || path::key(&at(), "destination"), out);
         }
         let (uids, gids) = (
-            member(m, "uidMappings").is_some(),
-            member(m, "gidMappings").is_some(),
+            m.get("uidMappings").is_some(),
+            m.get("gidMappings").is_some(),
         );
         match (uids, gids) {
             (true, false) => out.push(Diagnostic::error(

@@ -3,7 +3,6 @@
 use crate::bundle::doc::Value;
 
 use super::{array, string};
-use crate::bundle::member::member;
 use crate::bundle::{path, Diagnostic};
 
 const ERRNO_ACTIONS: &[&str] = &["SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"];
@@ -16,7 +15,8 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
     for (i, rule) in array(s, "syscalls").iter().enumerate() {
         // The rule's path, built only for a finding.
         let at = || path::index("linux.seccomp.syscalls", i);
-        if member(rule, "names")
+        if rule
+            .get("names")
             .and_then(Value::as_array)
             .is_some_and(Vec::is_empty)
         {
@@ -27,8 +27,7 @@ pub(super) fn check(doc: &Value, out: &mut Vec<Diagnostic>) {
         }
         let action = string(rule, "action");
         notify |= action == Some("SCMP_ACT_NOTIFY");
-        if member(rule, "errnoRet").is_some() && action.is_some_and(|a| !ERRNO_ACTIONS.contains(&a))
-        {
+        if rule.get("errnoRet").is_some() && action.is_some_and(|a| !ERRNO_ACTIONS.contains(&a)) {
             out.push(Diagnostic::error(
                 path::key(&at(), "errnoRet"),
                 format!(

@@ -76,27 +76,9 @@ impl From<&str> for Value {
     }
 }
 
-impl From<&String> for Value {
-    fn from(s: &String) -> Value {
-        Value::String(s.clone())
-    }
-}
-
 impl<T: Into<Value>> From<Vec<T>> for Value {
     fn from(items: Vec<T>) -> Value {
         Value::Array(items.into_iter().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Value>> From<Option<T>> for Value {
-    fn from(v: Option<T>) -> Value {
-        v.map_or(Value::Null, Into::into)
-    }
-}
-
-impl<T: Into<Value>> FromIterator<T> for Value {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Value {
-        Value::Array(iter.into_iter().map(Into::into).collect())
     }
 }
 
@@ -110,13 +92,6 @@ macro_rules! from_integer {
     )*};
 }
 from_integer!(u8 u16 u32 u64 usize i8 i16 i32 i64 isize);
-
-impl From<f64> for Value {
-    /// Not finite: `Null`, as JSON has no such numbers.
-    fn from(f: f64) -> Value {
-        Number::from_f64(f).map_or(Value::Null, Value::Number)
-    }
-}
 
 /// Comparisons with plain Rust values (`v["type"] == "bind"`).
 macro_rules! eq_with {

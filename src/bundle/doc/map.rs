@@ -72,10 +72,6 @@ impl Map {
         }
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
-        self.members.retain_mut(|(k, v)| keep(k, v));
-    }
-
     pub fn iter(&self) -> Iter<'_> {
         self.members.iter().map(|(k, v)| (k, v))
     }
@@ -86,16 +82,6 @@ impl Map {
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
         self.members.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator {
-        self.members.iter().map(|(_, v)| v)
-    }
-
-    pub fn values_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.members.iter_mut().map(|(_, v)| v)
     }
 }
 
@@ -163,13 +149,6 @@ impl std::ops::Index<&str> for Map {
     }
 }
 
-impl std::ops::IndexMut<&str> for Map {
-    fn index_mut(&mut self, key: &str) -> &mut Value {
-        self.get_mut(key)
-            .unwrap_or_else(|| panic!("no member `{key}` in the object"))
-    }
-}
-
 impl IntoIterator for Map {
     type Item = (String, Value);
     type IntoIter = std::vec::IntoIter<(String, Value)>;
@@ -201,14 +180,6 @@ impl<'a> IntoIterator for &'a mut Map {
 impl FromIterator<(String, Value)> for Map {
     fn from_iter<T: IntoIterator<Item = (String, Value)>>(iter: T) -> Map {
         Map::merged(iter.into_iter().collect()).0
-    }
-}
-
-impl Extend<(String, Value)> for Map {
-    fn extend<T: IntoIterator<Item = (String, Value)>>(&mut self, iter: T) {
-        for (k, v) in iter {
-            self.insert(k, v);
-        }
     }
 }
 

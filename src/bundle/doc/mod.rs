@@ -99,11 +99,6 @@ impl Value {
         tokens(pointer)?.try_fold(self, |v, token| v.get_mut(Token(&token)))
     }
 
-    /// The value, leaving `Null` in its place.
-    pub fn take(&mut self) -> Value {
-        std::mem::take(self)
-    }
-
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -169,32 +164,8 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    pub fn is_boolean(&self) -> bool {
-        matches!(self, Value::Bool(_))
-    }
-
-    pub fn is_number(&self) -> bool {
-        matches!(self, Value::Number(_))
-    }
-
-    pub fn is_string(&self) -> bool {
-        matches!(self, Value::String(_))
-    }
-
-    pub fn is_array(&self) -> bool {
-        matches!(self, Value::Array(_))
-    }
-
     pub fn is_object(&self) -> bool {
         matches!(self, Value::Object(_))
-    }
-
-    pub fn is_u64(&self) -> bool {
-        self.as_number().is_some_and(Number::is_u64)
-    }
-
-    pub fn is_i64(&self) -> bool {
-        self.as_number().is_some_and(Number::is_i64)
     }
 
     pub fn is_f64(&self) -> bool {

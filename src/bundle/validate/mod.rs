@@ -69,7 +69,7 @@ pub(super) fn validate(doc: &Value, platform: Platform, nul_escape: bool) -> Val
     );
     out.extend(unknown::check(doc));
     Validated {
-        typed: typed.spec.is_some(),
+        typed: typed.spec_ok,
         freebsd: typed.freebsd,
         findings: out,
     }

@@ -10,24 +10,24 @@ use serde::de::DeserializeOwned;
 use crate::bundle::{freebsd::FreeBsd, path, Diagnostic, Platform};
 
 pub(crate) struct Typed {
-    /// Boxed: a `Spec` is kilobytes, and every frame holding one by value
-    /// on the way up to the verb costs stack pages (each a page fault).
-    pub spec: Option<Box<Spec>>,
+    /// The document deserializes into `Spec` (the value is not kept: the
+    /// backends read the document).
+    pub spec_ok: bool,
     pub freebsd: Option<FreeBsd>,
     pub findings: Vec<Diagnostic>,
 }
 
 pub(crate) fn parse(doc: &Value, platform: Platform) -> Typed {
     let mut findings = Vec::new();
-    let spec = match typed::<Spec>(doc, "") {
-        Ok(spec) => Some(Box::new(spec)),
+    let spec_ok = match typed::<Spec>(doc, "") {
+        Ok(_) => true,
         Err(whole) => {
             let mut pieces = sections(doc);
             if pieces.is_empty() {
                 pieces.push(whole);
             }
             findings.extend(pieces);
-            None
+            false
         }
     };
     let freebsd = match doc.get("freebsd") {
@@ -41,7 +41,7 @@ pub(crate) fn parse(doc: &Value, platform: Platform) -> Typed {
         _ => None,
     };
     Typed {
-        spec,
+        spec_ok,
         freebsd,
         findings,
     }
@@ -149,6 +149,6 @@ mod tests {
             &json!({"ociVersion": "1.3.0", "root": {"path": "/r"}}),
             Platform::Linux,
         );
-        assert!(t.spec.is_some() && t.findings.is_empty());
+        assert!(t.spec_ok && t.findings.is_empty());
     }
 }

@@ -371,9 +371,25 @@ impl Runtime {
         Ok(())
     }
 
+    /// Returns once the container is frozen. libcrun only asks for the
+    /// freeze; a v1 freezer then reads FREEZING until every task has
+    /// stopped, and a `state` in between said "running" (runc waits too).
     pub fn pause(&self, id: &str) -> Result<()> {
         let _lock = self.lock_existing(id)?;
-        ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))
+        ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            let state = self.status_checked(id)?.state;
+            if state == "paused" {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::Other(format!(
+                    "pause `{id}`: the container was still {state} 2 s after the freeze was asked for"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 
     pub fn resume(&self, id: &str) -> Result<()> {

@@ -90,6 +90,57 @@ class RSS:
     dir = None
 
 
+class CgroupLock:
+    """Moving a process into a cgroup takes the kernel's cgroup threadgroup
+    lock for writing, and the first writer after a quiet spell waits for an
+    RCU grace period (5-30 ms on this VM) before it gets it; a writer within
+    a grace period of the last one does not. Every runtime's `run`, `create`
+    and `exec` moves a process, so whether it pays that wait depends on what
+    ran just before (runc's slow delete, the previous workload), not on the
+    runtime: it turned the large bundles' rows into coin tosses. `prime`
+    moves this process into the cgroup it is already in (a no-op move that
+    takes the same lock) right before such a timed call, so every runtime
+    starts with the lock warm, as on a host where migrations are frequent.
+    The waits it absorbs are reported; `--cold-cgroup-lock` turns it off."""
+
+    path = None  # a cgroup.procs this process can write itself into
+    waits = []  # ns spent in each prime
+
+    @classmethod
+    def find(cls):
+        mounts = []
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                _, point, fstype, opts = line.split()[:4]
+                if fstype in ("cgroup", "cgroup2"):
+                    mounts.append((point, fstype, set(opts.split(","))))
+        with open("/proc/self/cgroup") as f:
+            entries = [line.rstrip("\n").split(":", 2) for line in f]
+        for _, ctrls, rel in entries:
+            for point, fstype, opts in mounts:
+                v2 = fstype == "cgroup2"
+                if v2 != (ctrls == "") or not (v2 or set(ctrls.split(",")) <= opts):
+                    continue
+                path = os.path.join(point, rel.lstrip("/"), "cgroup.procs")
+                try:
+                    with open(path, "w") as f:
+                        f.write(str(os.getpid()))
+                except OSError:
+                    continue
+                cls.path = path
+                return path
+        return None
+
+    @classmethod
+    def prime(cls):
+        if cls.path is None:
+            return
+        t0 = time.perf_counter_ns()
+        with open(cls.path, "w") as f:
+            f.write(str(os.getpid()))
+        cls.waits.append(time.perf_counter_ns() - t0)
+
+
 ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 _counter = 0
 
@@ -117,8 +168,10 @@ def wait_stopped(rt, cid):
 # --- workloads: each returns (ns, peak RSS KiB) for one round --------------
 
 
-def run_delete(rt, bundle):
+def run_delete(rt, bundle, prime=True):
     cid = new_id("run")
+    if prime:
+        CgroupLock.prime()
     a, ra, _ = rt.call("run", "--bundle", bundle, cid)
     # A foreground run removes the container itself; the delete is what
     # podman/containerd send anyway (and may find nothing to do).
@@ -129,6 +182,7 @@ def run_delete(rt, bundle):
 def lifecycle(rt, b):
     cid = new_id("cycle")
     t, rss = 0, 0
+    CgroupLock.prime()
     for args in (("create", "--bundle", b.true, cid), ("start", cid)):
         ns, m, _ = rt.call(*args)
         t, rss = t + ns, max(rss, m)
@@ -140,6 +194,8 @@ def lifecycle(rt, b):
 
 def one_call(*args):
     def w(rt, b):
+        if args[0] == "exec":
+            CgroupLock.prime()
         ns, m, _ = rt.call(*[b.persistent if a == "{P}" else a for a in args])
         return ns, m
 
@@ -191,11 +247,12 @@ def parallel(n):
 
         def one():
             try:
-                results.append(run_delete(rt, b.true))
+                results.append(run_delete(rt, b.true, prime=False))
             except Exception as e:  # reported below, after every thread ended
                 errors.append(e)
 
         threads = [threading.Thread(target=one) for _ in range(n)]
+        CgroupLock.prime()
         t0 = time.perf_counter_ns()
         for t in threads:
             t.start()
@@ -459,6 +516,7 @@ def scale(rts, b, steps, rounds):
                 ns, _, _ = rt.call("state", rt.scale_ids[0], root=r)
                 res.setdefault(("state", n), {}).setdefault(rt.name, []).append(ns)
                 cid = new_id("screate")
+                CgroupLock.prime()
                 ns, _, _ = rt.call("create", "--bundle", b.sleep, cid, root=r)
                 res.setdefault(("create", n), {}).setdefault(rt.name, []).append(ns)
                 rt.call("delete", "--force", cid, root=r)
@@ -528,6 +586,14 @@ def report(args, rts, b, times, rss, sc):
           f" (at the start {args.load_start})")
     print(f"podman-shaped config.json: {b.podman_size} bytes; state roots on "
           f"{fs_type(args.state or args.work)} ({args.state or args.work})\n")
+    if CgroupLock.path:
+        w = sorted(CgroupLock.waits) or [0]
+        slow = sum(1 for x in w if x > 2_000_000)
+        print(f"cgroup lock warmed before every timed run/create/exec through {CgroupLock.path}: "
+              f"{len(CgroupLock.waits)} times, {slow} of them waited > 2 ms for RCU "
+              f"(median {ms(statistics.median(w))} ms, max {ms(w[-1])} ms), outside the times\n")
+    else:
+        print("cgroup lock NOT warmed: a timed run/create/exec may wait for an RCU grace period\n")
     print("Median wall time, ms; ratios are medians of the round-by-round ratios "
           "(stockade's time / the other's, same round)\n")
     print("| workload | " + " | ".join(names) + " | " +
@@ -603,6 +669,8 @@ def main():
     ap.add_argument("--scale-rounds", type=int, default=30)
     ap.add_argument("--only", help="comma-separated workload name prefixes")
     ap.add_argument("--samples", help="also write every sample (ns, KiB) as JSON to this file")
+    ap.add_argument("--cold-cgroup-lock", action="store_true",
+                    help="do not warm the cgroup lock before timed run/create/exec (see CgroupLock)")
     ap.add_argument("--bundles-only", action="store_true",
                     help="write the bundles into --work and stop (scripts/hot-functions)")
     args = ap.parse_args()
@@ -610,6 +678,9 @@ def main():
         Bundles(args.work, args.rootfs, args.seccomp_profile)
         return
     RSS.dir = args.work
+    if not args.cold_cgroup_lock and CgroupLock.find() is None:
+        print("bench: WARNING: no cgroup.procs this process can write itself into; "
+              "the cgroup lock is not warmed (timed runs may wait for RCU)", file=sys.stderr)
     la = os.getloadavg()
     args.load_start = f"{la[0]:.2f} {la[1]:.2f} {la[2]:.2f}"
 

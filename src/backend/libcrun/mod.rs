@@ -379,13 +379,15 @@ impl Runtime {
         ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
         loop {
+            // Only a running container goes through FREEZING; libcrun
+            // reports a frozen created one as created.
             let state = self.status_checked(id)?.state;
-            if state == "paused" {
+            if state != "running" {
                 return Ok(());
             }
             if std::time::Instant::now() >= deadline {
                 return Err(Error::Other(format!(
-                    "pause `{id}`: the container was still {state} 2 s after the freeze was asked for"
+                    "pause `{id}`: the container was still running 2 s after the freeze was asked for"
                 )));
             }
             std::thread::sleep(std::time::Duration::from_millis(1));

@@ -12,6 +12,7 @@ mod mempolicy;
 mod netdev;
 mod rdt;
 mod recover;
+mod status_view;
 mod stored;
 mod sub_cgroup;
 mod yajl;

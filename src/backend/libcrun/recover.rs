@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::status_view::{Scalar, StatusView, STRINGS};
 use crate::error::{Error, Result};
 
 /// Why the status of a container cannot be used.
@@ -47,25 +48,30 @@ pub fn check_status(root: &Path, id: &str) -> std::result::Result<Init, Broken> 
     if bytes.is_empty() {
         return Err(Broken::Corrupt("the file is empty".into()));
     }
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Broken::Corrupt(format!(
-            "not valid JSON at line {}, column {}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let v = match serde_json::from_slice::<StatusView>(&bytes) {
+        Ok(v) => v,
+        // Valid JSON that is not an object has no `pid`, as before.
+        Err(e) if e.is_data() => StatusView::default(),
+        Err(e) => {
+            return Err(Broken::Corrupt(format!(
+                "not valid JSON at line {}, column {}",
+                e.line(),
+                e.column()
+            )))
+        }
+    };
     let pid = v
-        .get("pid")
-        .and_then(Value::as_i64)
+        .pid
+        .and_then(|p| p.as_i64())
         .filter(|p| *p > 0)
         .and_then(|p| i32::try_from(p).ok())
         .ok_or_else(|| Broken::Corrupt("no valid `pid`".into()))?;
-    for key in ["cgroup-path", "bundle", "rootfs", "created"] {
-        if !v.get(key).is_some_and(Value::is_string) {
+    for (key, member) in STRINGS.iter().zip(&v.strings) {
+        if !matches!(member, Some(Scalar::Str)) {
             return Err(Broken::Corrupt(format!("no `{key}` string")));
         }
     }
-    let start_time = v.get("process-start-time").and_then(Value::as_u64);
+    let start_time = v.start_time.and_then(|s| s.as_u64());
     Ok(Init { pid, start_time })
 }
 

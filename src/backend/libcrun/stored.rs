@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::backend::exec_process::Skippable;
 use crate::error::{Error, Result};
@@ -42,7 +42,8 @@ struct Hooks {
 
 #[derive(Deserialize)]
 struct DeleteLinux {
-    namespaces: Option<Value>,
+    /// Handed on as written: libocispec reads it again anyway.
+    namespaces: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// The stored config at `path` as `exec` reads it, once per process (the
@@ -187,11 +188,15 @@ impl ForDelete {
         if hooks.is_some_and(|p| !p.is_empty()) {
             return None;
         }
-        let mut doc = json!({ "ociVersion": "1.0.0" });
-        if let Some(ns) = self.linux.as_ref().and_then(|l| l.namespaces.as_ref()) {
-            doc["linux"] = json!({ "namespaces": ns });
-        }
-        Some(doc.to_string())
+        Some(
+            match self.linux.as_ref().and_then(|l| l.namespaces.as_ref()) {
+                Some(ns) => format!(
+                    r#"{{"ociVersion":"1.0.0","linux":{{"namespaces":{}}}}}"#,
+                    ns.get()
+                ),
+                None => r#"{"ociVersion":"1.0.0"}"#.to_string(),
+            },
+        )
     }
 }
 
@@ -244,6 +249,17 @@ mod tests {
         assert_eq!(
             minimal(r#"{"ociVersion":"1.0.2","hooks":null}"#).unwrap(),
             r#"{"ociVersion":"1.0.0"}"#
+        );
+        assert_eq!(
+            minimal(r#"{"linux":{"namespaces":null}}"#).unwrap(),
+            r#"{"ociVersion":"1.0.0"}"#
+        );
+        // Written as the stored config spells it, escapes and spacing kept.
+        let spaced = r#"{"linux": {"namespaces": [ {"type": "net", "path": "/run/n\u0065t"} ]}}"#;
+        let def: serde_json::Value = serde_json::from_str(&minimal(spaced).unwrap()).unwrap();
+        assert_eq!(
+            def,
+            json!({"ociVersion": "1.0.0", "linux": {"namespaces": [{"type": "net", "path": "/run/net"}]}})
         );
     }
 

@@ -113,9 +113,18 @@ impl Observed {
 /// cgroup layout the way libcrun decides it).
 fn watched_mounts(mountinfo: &str) -> String {
     const WATCHED: &[&str] = &["cgroup", "cgroup2", "resctrl", "selinuxfs"];
-    crate::mountinfo::parse(mountinfo)
-        .iter()
-        .filter(|m| WATCHED.contains(&m.fstype.as_str()))
+    // Only the watched lines are parsed: a host running many containers
+    // has thousands of mounts, and this runs on every `features`.
+    let watched = |l: &&str| {
+        let fstype = l
+            .split_once(" - ")
+            .and_then(|(_, post)| post.split(' ').next());
+        fstype.is_some_and(|t| WATCHED.contains(&t))
+    };
+    mountinfo
+        .lines()
+        .filter(watched)
+        .flat_map(crate::mountinfo::parse)
         .map(|m| format!("{}@{}", m.fstype, m.mount_point.display()))
         .collect::<Vec<_>>()
         .join(",")
@@ -275,10 +284,13 @@ mod tests {
                   30 27 0:26 / /sys/fs/cgroup ro - tmpfs tmpfs ro\n\
                   31 30 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n\
                   32 30 0:28 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n\
-                  40 27 0:40 / /sys/fs/resctrl rw - resctrl resctrl rw\n";
+                  40 27 0:40 / /sys/fs/resctrl rw - resctrl resctrl rw\n\
+                  41 27 0:41 / /srv/over\\040lay rw shared:5 - overlay overlay rw\n\
+                  42 30 0:42 / /sys/fs/cgroup/a\\040b rw shared:1 master:2 - cgroup cgroup rw,pids\n";
         assert_eq!(
             watched_mounts(mi),
-            "cgroup2@/sys/fs/cgroup/unified,cgroup@/sys/fs/cgroup/cpu,resctrl@/sys/fs/resctrl"
+            "cgroup2@/sys/fs/cgroup/unified,cgroup@/sys/fs/cgroup/cpu,resctrl@/sys/fs/resctrl,\
+             cgroup@/sys/fs/cgroup/a b"
         );
         assert_eq!(watched_mounts(""), "");
     }

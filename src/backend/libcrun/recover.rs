@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::status_view::{Scalar, StatusView, STRINGS};
+use super::status_view::{StatusView, STRINGS};
 use crate::error::{Error, Result};
 
 /// Why the status of a container cannot be used.
@@ -62,16 +62,17 @@ pub fn check_status(root: &Path, id: &str) -> std::result::Result<Init, Broken> 
     };
     let pid = v
         .pid
-        .and_then(|p| p.as_i64())
+        .as_ref()
+        .and_then(Value::as_i64)
         .filter(|p| *p > 0)
         .and_then(|p| i32::try_from(p).ok())
         .ok_or_else(|| Broken::Corrupt("no valid `pid`".into()))?;
     for (key, member) in STRINGS.iter().zip(&v.strings) {
-        if !matches!(member, Some(Scalar::Str)) {
+        if !member.as_ref().is_some_and(Value::is_string) {
             return Err(Broken::Corrupt(format!("no `{key}` string")));
         }
     }
-    let start_time = v.start_time.and_then(|s| s.as_u64());
+    let start_time = v.start_time.as_ref().and_then(Value::as_u64);
     Ok(Init { pid, start_time })
 }
 

@@ -3,88 +3,22 @@
 //! the file on every call, and a parsed tree of it cost more than the rest
 //! of its reading.
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// The string members libcrun's status must have.
 pub(super) const STRINGS: [&str; 4] = ["cgroup-path", "bundle", "rootfs", "created"];
 
 /// What `check_status` looks at in the status file, read in one pass
-/// without building the document (`delete` runs this on every call).
-/// A repeated key counts as its last value, as in a parsed document.
+/// without building the document (`delete` runs this on every call): only
+/// these members' values are built. A repeated key counts as its last
+/// value, as in a parsed document.
 #[derive(Debug, Default)]
 pub(super) struct StatusView {
-    pub pid: Option<Scalar>,
-    pub start_time: Option<Scalar>,
-    pub strings: [Option<Scalar>; 4],
-}
-
-/// A member's value, as far as the checks need it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Scalar {
-    Int(i64),
-    UInt(u64),
-    Str,
-    Other,
-}
-
-impl Scalar {
-    pub fn as_i64(self) -> Option<i64> {
-        match self {
-            Scalar::Int(i) => Some(i),
-            Scalar::UInt(u) => i64::try_from(u).ok(),
-            _ => None,
-        }
-    }
-
-    pub fn as_u64(self) -> Option<u64> {
-        match self {
-            Scalar::Int(i) => u64::try_from(i).ok(),
-            Scalar::UInt(u) => Some(u),
-            _ => None,
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-}
-
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::UInt(v))
-    }
-    fn visit_f64<E>(self, _: f64) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_bool<E>(self, _: bool) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_str<E>(self, _: &str) -> std::result::Result<Scalar, E> {
-        Ok(Scalar::Str)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Scalar, A::Error> {
-        while a.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> std::result::Result<Scalar, A::Error> {
-        while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
-    }
+    pub pid: Option<Value>,
+    pub start_time: Option<Value>,
+    pub strings: [Option<Value>; 4],
 }
 
 impl<'de> Deserialize<'de> for StatusView {
@@ -106,8 +40,11 @@ impl<'de> Visitor<'de> for StatusVisitor {
         while let Some(key) = a.next_key::<Key>()? {
             let slot = match key {
                 Key::Pid => &mut v.pid,
-                Key::StartTime => &mut v.start_time,
-                Key::String(i) => &mut v.strings[i],
+                Key::ProcessStartTime => &mut v.start_time,
+                Key::CgroupPath => &mut v.strings[0],
+                Key::Bundle => &mut v.strings[1],
+                Key::Rootfs => &mut v.strings[2],
+                Key::Created => &mut v.strings[3],
                 Key::Other => {
                     a.next_value::<IgnoredAny>()?;
                     continue;
@@ -119,38 +56,18 @@ impl<'de> Visitor<'de> for StatusVisitor {
     }
 }
 
-/// A member's name, told without copying it.
+/// A member's name, told without copying it (`STRINGS`' order for the strings).
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "kebab-case")]
 enum Key {
     Pid,
-    StartTime,
-    String(usize),
+    ProcessStartTime,
+    CgroupPath,
+    Bundle,
+    Rootfs,
+    Created,
+    #[serde(other)]
     Other,
-}
-
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_identifier(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_str<E>(self, k: &str) -> std::result::Result<Key, E> {
-        Ok(match k {
-            "pid" => Key::Pid,
-            "process-start-time" => Key::StartTime,
-            k => STRINGS
-                .iter()
-                .position(|s| *s == k)
-                .map_or(Key::Other, Key::String),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -170,18 +87,18 @@ mod tests {
             let v: StatusView = serde_json::from_str(text).unwrap();
             let doc: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(
-                v.pid.and_then(Scalar::as_i64),
+                v.pid.as_ref().and_then(Value::as_i64),
                 doc["pid"].as_i64(),
                 "{text}"
             );
             assert_eq!(
-                v.start_time.and_then(Scalar::as_u64),
+                v.start_time.as_ref().and_then(Value::as_u64),
                 doc["process-start-time"].as_u64(),
                 "{text}"
             );
             for (key, member) in STRINGS.iter().zip(&v.strings) {
                 assert_eq!(
-                    matches!(member, Some(Scalar::Str)),
+                    member.as_ref().is_some_and(Value::is_string),
                     doc[key].is_string(),
                     "{text} {key}"
                 );

@@ -22,13 +22,18 @@ pub fn current() -> Vec<Mount> {
     parse(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default())
 }
 
+/// One line's file-system type, read without parsing the rest of it.
+pub fn fstype(l: &str) -> Option<&str> {
+    l.split_once(" - ")?.1.split(' ').next()
+}
+
 // `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER`
 fn line(l: &str) -> Option<Mount> {
-    let (pre, post) = l.split_once(" - ")?;
+    let fstype = fstype(l)?.to_string();
+    let (pre, _) = l.split_once(" - ")?;
     let mut f = pre.split(' ');
     let id = f.next()?.parse().ok()?;
     let mount_point = PathBuf::from(unescape(f.nth(3)?));
-    let fstype = post.split(' ').next()?.to_string();
     Some(Mount {
         id,
         mount_point,

@@ -115,15 +115,9 @@ fn watched_mounts(mountinfo: &str) -> String {
     const WATCHED: &[&str] = &["cgroup", "cgroup2", "resctrl", "selinuxfs"];
     // Only the watched lines are parsed: a host running many containers
     // has thousands of mounts, and this runs on every `features`.
-    let watched = |l: &&str| {
-        let fstype = l
-            .split_once(" - ")
-            .and_then(|(_, post)| post.split(' ').next());
-        fstype.is_some_and(|t| WATCHED.contains(&t))
-    };
     mountinfo
         .lines()
-        .filter(watched)
+        .filter(|l| crate::mountinfo::fstype(l).is_some_and(|t| WATCHED.contains(&t)))
         .flat_map(crate::mountinfo::parse)
         .map(|m| format!("{}@{}", m.fstype, m.mount_point.display()))
         .collect::<Vec<_>>()

@@ -18,6 +18,7 @@ mod sub_cgroup;
 mod yajl;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -115,16 +116,9 @@ impl Runtime {
             // Unknown ids get no lock file (and no state root).
             return Err(Error::NotFound { id: id.to_string() });
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            if let Some(l) = Lock::try_acquire(&self.root, id)? {
-                return Ok(Some(l));
-            }
-            if std::time::Instant::now() >= deadline {
-                return Ok(None);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        poll(Duration::from_secs(2), Duration::from_millis(20), || {
+            Lock::try_acquire(&self.root, id)
+        })
     }
 
     fn creation_args(&self, id: &str, bundle: &Bundle, o: &CreateOptions) -> Result<ContextArgs> {
@@ -378,21 +372,16 @@ impl Runtime {
     pub fn pause(&self, id: &str) -> Result<()> {
         let _lock = self.lock_existing(id)?;
         ffi::pause(&mut self.ctx(id)).map_err(|e| errors::describe("pause", id, &e))?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            // Only a running container goes through FREEZING; libcrun
-            // reports a frozen created one as created.
-            let state = self.status_checked(id)?.state;
-            if state != "running" {
-                return Ok(());
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(Error::Other(format!(
-                    "pause `{id}`: the container was still running 2 s after the freeze was asked for"
-                )));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        // Only a running container goes through FREEZING; libcrun reports
+        // a frozen created one as created.
+        let frozen = poll(Duration::from_secs(2), Duration::from_millis(1), || {
+            Ok((self.status_checked(id)?.state != "running").then_some(()))
+        })?;
+        frozen.ok_or_else(|| {
+            Error::Other(format!(
+                "pause `{id}`: the container was still running 2 s after the freeze was asked for"
+            ))
+        })
     }
 
     pub fn resume(&self, id: &str) -> Result<()> {
@@ -558,4 +547,23 @@ pub const LIBCRUN_VERSION: &str = ffi::LIBCRUN_VERSION;
 /// What `--version` reports about the backend.
 pub fn backend_version() -> String {
     format!("libcrun version {}", ffi::LIBCRUN_VERSION)
+}
+
+/// Calls `f` until it gives something, for up to `within`, `every` apart;
+/// None if it never did.
+fn poll<T>(
+    within: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Result<Option<T>>,
+) -> Result<Option<T>> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f()? {
+            return Ok(Some(v));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(every);
+    }
 }

@@ -93,7 +93,7 @@ class RSS:
 class CgroupLock:
     """Moving a process into a cgroup takes the kernel's cgroup threadgroup
     lock for writing, and the first writer after a quiet spell waits for an
-    RCU grace period (5-30 ms on this VM) before it gets it; a writer within
+    RCU grace period (5-45 ms on this VM) before it gets it; a writer within
     a grace period of the last one does not. Every runtime's `run`, `create`
     and `exec` moves a process, so whether it pays that wait depends on what
     ran just before (runc's slow delete, the previous workload), not on the
@@ -123,21 +123,24 @@ class CgroupLock:
                     continue
                 path = os.path.join(point, rel.lstrip("/"), "cgroup.procs")
                 try:
-                    with open(path, "w") as f:
-                        f.write(str(os.getpid()))
+                    cls._move_self(path)
                 except OSError:
                     continue
                 cls.path = path
                 return path
         return None
 
+    @staticmethod
+    def _move_self(path):
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+
     @classmethod
     def prime(cls):
         if cls.path is None:
             return
         t0 = time.perf_counter_ns()
-        with open(cls.path, "w") as f:
-            f.write(str(os.getpid()))
+        cls._move_self(cls.path)
         cls.waits.append(time.perf_counter_ns() - t0)
 
 

@@ -31,6 +31,7 @@ pub fn load(id: &str, a: &CreateArgs) -> Result<bundle::Bundle> {
     Ok(b)
 }
 
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &CreateArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let rt = runtime(g)?;

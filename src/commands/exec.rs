@@ -5,6 +5,7 @@ use crate::cli::{ExecArgs, GlobalArgs};
 use crate::error::{Error, Result};
 
 /// Exits with the process's status unless detached.
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &ExecArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let rt = runtime(g)?;

@@ -2,6 +2,7 @@ use super::{checked_id, runtime};
 use crate::cli::{GlobalArgs, KillArgs};
 use crate::error::{Error, Result};
 
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &KillArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let sig =

@@ -2,6 +2,7 @@ use super::{emit, print_json, runtime};
 use crate::cli::{GlobalArgs, ListArgs, ListFormat};
 use crate::error::Result;
 
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &ListArgs) -> Result<i32> {
     let rows = runtime(g)?.list()?;
     // One write for the whole listing, not one per container.

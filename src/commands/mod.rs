@@ -21,6 +21,10 @@ use crate::backend::Runtime;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::{Error, Result};
 
+/// Run the verb. Each verb's entry point is `#[inline(never)]`: inlined,
+/// all verbs would be one 100 KiB function, and a quick verb would fault in
+/// pages of the others' code. Kept apart, linker/hot-functions.txt can put
+/// the quick verbs' code together at the front of the binary.
 pub fn execute(cli: Cli) -> Result<i32> {
     let g = &cli.global;
     if g.version {

@@ -4,6 +4,7 @@ use crate::cli::{GlobalArgs, RunArgs};
 use crate::error::Result;
 
 /// Exits with the container's status unless detached.
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &RunArgs) -> Result<i32> {
     let id = checked_id(&a.create.id)?;
     let rt = runtime(g)?;

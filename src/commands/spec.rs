@@ -5,6 +5,7 @@ use crate::cli::{SpecArgs, ValidatePlatform};
 use crate::error::{Error, Result};
 
 /// Writes `<bundle>/config.json`; refuses to overwrite one.
+#[inline(never)]
 pub fn run(a: &SpecArgs) -> Result<i32> {
     // `--platform freebsd` works on any OS (the jail template is pure).
     let text = match a.platform {

@@ -75,6 +75,7 @@ pub fn resources_from_flags(a: &UpdateArgs) -> std::result::Result<Value, String
     Ok(Value::Object(r))
 }
 
+#[inline(never)]
 pub fn run(g: &GlobalArgs, a: &UpdateArgs) -> Result<i32> {
     let id = checked_id(&a.id)?;
     let usage = |e: String| Error::Usage(format!("update `{id}`: {e}"));

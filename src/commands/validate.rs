@@ -9,6 +9,7 @@ use crate::error::Result;
 /// Reports every problem and what this host would do with each special
 /// field; exits 0 only when the bundle would run. For FreeBSD it also shows
 /// the jail plan (computable on any OS).
+#[inline(never)]
 pub fn run(a: &ValidateArgs) -> Result<i32> {
     let platform = match a.platform {
         Some(ValidatePlatform::Linux) => Platform::Linux,

@@ -501,30 +501,47 @@ def main_rounds(rts, b, wls, rounds, rss_rounds):
 
 
 def scale(rts, b, steps, rounds):
-    """list, state and create with N running containers in the state root."""
+    """list, state and create with N running containers in the state root.
+
+    The steps are visited up and then down again (1, 100, 250, 500, 250, 100,
+    1), half the rounds each way: measured only on the way up, whatever
+    drifts over the minutes of the climb (every runtime's containers running
+    system-wide, the kernel's caches) reads as growth with N. The samples of
+    both ways are pooled; the report also gives each way's slope."""
     res = {}  # (op, n) -> runtime -> [ns]
-    for n in steps:
-        # Grow every runtime's root to n containers, interleaved.
-        while any(len(rt.scale_ids) < n for rt in rts):
-            for rt in rts:
-                if len(rt.scale_ids) < n:
-                    cid = new_id("scale")
-                    rt.call("run", "--detach", "--bundle", b.sleep, cid, root=rt.scale_root)
-                    rt.scale_ids.append(cid)
-        for i in range(rounds):
+    ways = {}  # (op, n, "up" | "down") -> runtime -> [ns]
+    visits = [(n, "up") for n in steps] + [(n, "down") for n in steps[-2::-1]]
+    for n, way in visits:
+        twice = n != steps[-1]
+        count = (rounds + (way == "up")) // 2 if twice else rounds
+        resize(rts, b, n)
+        for i in range(count):
             for rt in round_order(rts, i):
                 r = rt.scale_root
-                ns, _, _ = rt.call("list", root=r)
-                res.setdefault(("list", n), {}).setdefault(rt.name, []).append(ns)
-                ns, _, _ = rt.call("state", rt.scale_ids[0], root=r)
-                res.setdefault(("state", n), {}).setdefault(rt.name, []).append(ns)
                 cid = new_id("screate")
-                CgroupLock.prime()
-                ns, _, _ = rt.call("create", "--bundle", b.sleep, cid, root=r)
-                res.setdefault(("create", n), {}).setdefault(rt.name, []).append(ns)
+                for op, argv in (("list", ("list",)), ("state", ("state", rt.scale_ids[0])),
+                                 ("create", ("create", "--bundle", b.sleep, cid))):
+                    if op == "create":
+                        CgroupLock.prime()
+                    ns, _, _ = rt.call(*argv, root=r)
+                    res.setdefault((op, n), {}).setdefault(rt.name, []).append(ns)
+                    ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(ns)
                 rt.call("delete", "--force", cid, root=r)
-        print(f"bench: scale step {n} done", file=sys.stderr)
-    return res
+        print(f"bench: scale step {n} ({way}) done", file=sys.stderr)
+    return res, ways
+
+
+def resize(rts, b, n):
+    """Every runtime's scale root grown or shrunk to n running containers,
+    interleaved."""
+    while any(len(rt.scale_ids) != n for rt in rts):
+        for rt in rts:
+            if len(rt.scale_ids) < n:
+                cid = new_id("scale")
+                rt.call("run", "--detach", "--bundle", b.sleep, cid, root=rt.scale_root)
+                rt.scale_ids.append(cid)
+            elif len(rt.scale_ids) > n:
+                rt.call("delete", "--force", rt.scale_ids.pop(), root=rt.scale_root)
 
 
 def cleanup(rts):
@@ -579,7 +596,7 @@ def fs_type(path):
     return kind
 
 
-def report(args, rts, b, times, rss, sc):
+def report(args, rts, b, times, rss, sc, ways):
     names = [r.name for r in rts]
     others = [n for n in names if n != "stockade"]
     la = os.getloadavg()
@@ -623,8 +640,10 @@ def report(args, rts, b, times, rss, sc):
     if sc:
         steps = sorted({n for _, n in sc})
         print(f"\nScale: median ms with N running containers in the state root "
-              f"({args.scale_rounds} rounds per step); growth = time at N={steps[-1]} / time at N={steps[0]}; "
-              f"per container = (time at N={steps[-1]} - time at N={steps[0]}) / {steps[-1] - steps[0]}, in us\n")
+              f"({args.scale_rounds} rounds per step, half of them on the way up and half on the way "
+              f"back down, N={steps[-1]} once); growth = time at N={steps[-1]} / time at N={steps[0]}; "
+              f"per container = (time at N={steps[-1]} - time at N={steps[0]}) / {steps[-1] - steps[0]}, "
+              f"in us, from all the rounds and from each way's\n")
         print("| operation | N | " + " | ".join(names) + " |")
         print("|---" * (2 + len(names)) + "|")
         for op in ("list", "state", "create"):
@@ -638,6 +657,13 @@ def report(args, rts, b, times, rss, sc):
             print(f"| {op} | per container | " + " | ".join(
                 f"{(statistics.median(last[x]) - statistics.median(first[x])) / span / 1000:.1f} us"
                 for x in names) + " |")
+            for way in ("up", "down"):
+                if (op, steps[0], way) not in ways or span == 0:
+                    continue
+                lo, hi = ways[(op, steps[0], way)], ways.get((op, steps[-1], way), last)
+                print(f"| {op} | per container, {way} | " + " | ".join(
+                    f"{(statistics.median(hi[x]) - statistics.median(lo[x])) / span / 1000:.1f} us"
+                    for x in names) + " |")
     # The issue's targets, against crun-lazy: every workload at or below
     # 1.00x, the verbs that never enter a container at or below 0.70x, peak
     # RSS at most 1 MiB above.
@@ -702,14 +728,14 @@ def main():
             rt.call("run", "--detach", "--bundle", b.sleep, b.persistent)
         times, rss = main_rounds(rts, b, wls, args.rounds, args.rss_rounds)
         steps = [int(s) for s in args.scale.split(",") if s]
-        sc = scale(rts, b, steps, args.scale_rounds) if steps else {}
+        sc, ways = scale(rts, b, steps, args.scale_rounds) if steps else ({}, {})
     finally:
         cleanup(rts)
     if args.samples:
         with open(args.samples, "w") as f:
             json.dump({"times": times, "rss": rss,
                        "scale": {f"{op} {n}": v for (op, n), v in sc.items()}}, f)
-    report(args, rts, b, times, rss, sc)
+    report(args, rts, b, times, rss, sc, ways)
 
 
 if __name__ == "__main__":

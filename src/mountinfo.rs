@@ -24,13 +24,19 @@ pub fn current() -> Vec<Mount> {
 
 /// One line's file-system type, read without parsing the rest of it.
 pub fn fstype(l: &str) -> Option<&str> {
-    l.split_once(" - ")?.1.split(' ').next()
+    Some(halves(l)?.1)
 }
 
-// `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER`
+// `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER`:
+// the fields before the separator, and the file-system type after it.
+fn halves(l: &str) -> Option<(&str, &str)> {
+    let (pre, post) = l.split_once(" - ")?;
+    Some((pre, post.split(' ').next()?))
+}
+
 fn line(l: &str) -> Option<Mount> {
-    let fstype = fstype(l)?.to_string();
-    let (pre, _) = l.split_once(" - ")?;
+    let (pre, fstype) = halves(l)?;
+    let fstype = fstype.to_string();
     let mut f = pre.split(' ');
     let id = f.next()?.parse().ok()?;
     let mount_point = PathBuf::from(unescape(f.nth(3)?));

@@ -508,7 +508,6 @@ def scale(rts, b, steps, rounds):
     drifts over the minutes of the climb (every runtime's containers running
     system-wide, the kernel's caches) reads as growth with N. The samples of
     both ways are pooled; the report also gives each way's slope."""
-    res = {}  # (op, n) -> runtime -> [ns]
     ways = {}  # (op, n, "up" | "down") -> runtime -> [ns]
     visits = [(n, "up") for n in steps] + [(n, "down") for n in steps[-2::-1]]
     for n, way in visits:
@@ -518,16 +517,21 @@ def scale(rts, b, steps, rounds):
         for i in range(count):
             for rt in round_order(rts, i):
                 r = rt.scale_root
+
+                def take(op, call):
+                    ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(call[0])
+
+                take("list", rt.call("list", root=r))
+                take("state", rt.call("state", rt.scale_ids[0], root=r))
                 cid = new_id("screate")
-                for op, argv in (("list", ("list",)), ("state", ("state", rt.scale_ids[0])),
-                                 ("create", ("create", "--bundle", b.sleep, cid))):
-                    if op == "create":
-                        CgroupLock.prime()
-                    ns, _, _ = rt.call(*argv, root=r)
-                    res.setdefault((op, n), {}).setdefault(rt.name, []).append(ns)
-                    ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(ns)
+                CgroupLock.prime()
+                take("create", rt.call("create", "--bundle", b.sleep, cid, root=r))
                 rt.call("delete", "--force", cid, root=r)
         print(f"bench: scale step {n} ({way}) done", file=sys.stderr)
+    res = {}  # (op, n) -> runtime -> [ns], both ways pooled
+    for (op, n, _), by_rt in ways.items():
+        for name, ns in by_rt.items():
+            res.setdefault((op, n), {}).setdefault(name, []).extend(ns)
     return res, ways
 
 

@@ -19,7 +19,7 @@ pub fn parse(text: &str) -> Vec<Mount> {
 
 /// This process's mounts (empty if /proc is unreadable).
 pub fn current() -> Vec<Mount> {
-    parse(&std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default())
+    parse(&crate::sys::pseudo_file::read("/proc/self/mountinfo").unwrap_or_default())
 }
 
 /// One line's file-system type, read without parsing the rest of it.

@@ -1,6 +1,7 @@
 //! Small syscall wrappers used outside the backends.
 
 pub mod arena;
+pub mod pseudo_file;
 
 /// Effective uid of this process.
 pub fn euid() -> u32 {

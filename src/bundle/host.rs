@@ -146,7 +146,7 @@ use crate::sys::CGROUP2_SUPER_MAGIC;
 /// `/sys/fs/cgroup/unified`, and the v1 hierarchies of `/proc/self/cgroup`;
 /// resctrl is looked for where the backend's RDT code looks (`mount_point`).
 pub fn probe(needs: Needs) -> HostFacts {
-    let read = |p: &str| std::fs::read_to_string(p).ok();
+    let read = |p: &str| crate::sys::pseudo_file::read(p).ok();
     let mut facts = HostFacts::default();
     if needs.cgroups {
         let magic = |p: &str| crate::sys::fs_magic(Path::new(p));
@@ -196,7 +196,7 @@ pub fn kernel_version(release: &str) -> Option<(u32, u32)> {
 /// the module is enabled. (libcrun skips a profile silently otherwise.)
 pub fn apparmor_enabled() -> bool {
     Path::new("/sys/kernel/security/apparmor").is_dir()
-        && std::fs::read_to_string("/sys/module/apparmor/parameters/enabled")
+        && crate::sys::pseudo_file::read("/sys/module/apparmor/parameters/enabled")
             .is_ok_and(|s| s.starts_with('Y'))
 }
 

@@ -88,12 +88,12 @@ fn default_state_root(
 
 /// True unless /proc/self/uid_map is the initial namespace's identity map.
 fn in_user_namespace() -> bool {
-    match std::fs::read_to_string("/proc/self/uid_map") {
-        Ok(map) => {
+    match crate::sys::pseudo_file::self_uid_map() {
+        Some(map) => {
             let fields: Vec<&str> = map.split_whitespace().collect();
             fields != ["0", "0", "4294967295"]
         }
-        Err(_) => false,
+        None => false,
     }
 }
 
@@ -140,8 +140,13 @@ fn print_json(v: &impl serde::Serialize) -> Result<i32> {
 /// is not an error, as with crun and runc.
 fn emit(line: &str) -> Result<()> {
     use std::io::Write;
+    // One write: stdout is line-buffered, and a multi-line text written
+    // before its newline goes out in two.
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
     let mut out = std::io::stdout().lock();
-    match writeln!(out, "{line}").and_then(|_| out.flush()) {
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::io("write to stdout", e))
         }

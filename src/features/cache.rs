@@ -19,7 +19,7 @@
 //! can write. Failing to read or write it is never an error: the document
 //! is then probed as without a cache.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -72,7 +72,7 @@ pub struct Observed {
 
 impl Observed {
     pub fn now() -> Option<Observed> {
-        let read = |p: &str| std::fs::read_to_string(p).ok();
+        let read = |p: &str| crate::sys::pseudo_file::read(p).ok();
         let magic = |p: &str| crate::sys::fs_magic(Path::new(p)).unwrap_or(0);
         let host = format!(
             "cgroupfs={:x}/{:x} mounts={} apparmor={} systemd={}",
@@ -88,7 +88,9 @@ impl Observed {
             kernel_release: read("/proc/sys/kernel/osrelease")?.trim().to_string(),
             binary: file_identity(Path::new("/proc/self/exe"))?,
             euid: crate::sys::euid(),
-            uid_map: read("/proc/self/uid_map").unwrap_or_default(),
+            uid_map: crate::sys::pseudo_file::self_uid_map()
+                .unwrap_or_default()
+                .to_string(),
             host,
             idmap_dirs: format!(
                 "{} {} / {}",
@@ -197,8 +199,7 @@ pub fn load(root: &Path, key: &str) -> Option<String> {
     if !trusted || m.len() > 1 << 20 {
         return None;
     }
-    let mut text = String::new();
-    f.read_to_string(&mut text).ok()?;
+    let text = crate::sys::pseudo_file::read_all(&mut f, m.len() as usize + 1).ok()?;
     lookup(&text, key).map(str::to_string)
 }
 

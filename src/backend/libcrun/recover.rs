@@ -168,7 +168,7 @@ fn for_each_cgroup(dir: &Path, f: &mut dyn FnMut(&Path)) {
 /// Whether this process lives in `rel` or below it in any hierarchy: then
 /// `rel` is not a container's own cgroup and must not be emptied.
 fn contains_self(rel: &str) -> bool {
-    let mine = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let mine = crate::sys::pseudo_file::read("/proc/self/cgroup").unwrap_or_default();
     let rel = rel.trim_end_matches('/');
     mine.lines()
         .filter_map(|l| l.splitn(3, ':').nth(2))

@@ -22,9 +22,12 @@ pub fn current() -> Vec<Mount> {
     parse(&crate::sys::pseudo_file::read("/proc/self/mountinfo").unwrap_or_default())
 }
 
-/// One line's file-system type, read without parsing the rest of it.
-pub fn fstype(l: &str) -> Option<&str> {
-    Some(halves(l)?.1)
+/// One line's file-system type and mount point, the point still escaped
+/// as the kernel wrote it: nothing is allocated (for readers that only
+/// compare or key on them).
+pub fn type_and_raw_point(l: &str) -> Option<(&str, &str)> {
+    let (pre, fstype) = halves(l)?;
+    Some((fstype, pre.split(' ').nth(4)?))
 }
 
 // `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER`:
@@ -96,6 +99,11 @@ mod tests {
                 },
             ]
         );
+        assert_eq!(
+            type_and_raw_point(text.lines().next().unwrap()),
+            Some(("ext3", "/mnt/with\\040space"))
+        );
+        assert_eq!(type_and_raw_point("garbage"), None);
         assert_eq!(unescape("a\\134b\\011"), "a\\b\t");
         assert_eq!(unescape("trailing\\04"), "trailing\\04");
     }

@@ -9,6 +9,53 @@ pub fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// The running kernel as uname(2) names it: release, version (build
+/// number and date) and machine.
+pub fn kernel_identity() -> String {
+    // SAFETY: zero is a valid value for every field of struct utsname.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid out-buffer; uname only fails on a bad pointer.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return String::new();
+    }
+    let field = |f: &[libc::c_char]| {
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!(
+        "{} {} {}",
+        field(&u.release),
+        field(&u.version),
+        field(&u.machine)
+    )
+}
+
+/// When this boot began, in whole seconds of wall-clock time: the real-time
+/// clock less the time since boot (suspended time included). A clock step
+/// moves it; that only ever looks like another boot.
+#[cfg(target_os = "linux")]
+pub fn boot_time() -> Option<i64> {
+    let now = |clock| {
+        // SAFETY: zero is a valid timespec.
+        let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: `t` is a valid out-buffer and `clock` a clock id Linux knows.
+        (unsafe { libc::clock_gettime(clock, &mut t) } == 0)
+            .then(|| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128)
+    };
+    let boot_ns = now(libc::CLOCK_REALTIME)? - now(libc::CLOCK_BOOTTIME)?;
+    Some((boot_ns + 500_000_000).div_euclid(1_000_000_000) as i64)
+}
+
+/// Not Linux: not known here (nothing per boot is cached).
+#[cfg(not(target_os = "linux"))]
+pub fn boot_time() -> Option<i64> {
+    None
+}
+
 /// Does the running kernel accept `flags` for `seccomp(SECCOMP_SET_MODE_FILTER)`?
 /// Probed without installing anything: a NULL program makes the kernel fail
 /// with EFAULT once the flags passed its check, and with EINVAL before.

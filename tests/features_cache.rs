@@ -2,8 +2,8 @@
 //! `stockade features` answers from a per-boot cache in the state root, and
 //! only while nothing it depends on has changed. Each test plants a marker
 //! in the cached document (keeping its key): the marker showing up proves
-//! the cache was used; a real change (another binary, a different boot id
-//! or kernel release, systemd appearing, a cgroup or loader change, another
+//! the cache was used; a real change (another binary, another boot time
+//! (a time namespace) or kernel release (the UNAME26 personality), systemd appearing, a cgroup or loader change, another
 //! temporary directory), made in a private mount namespace so the host is
 //! untouched, must make the marker disappear and give exactly what a
 //! state root without a cache gives under the same conditions.
@@ -104,13 +104,6 @@ fn the_document_is_cached_privately_and_used() {
 #[test]
 fn a_change_of_kernel_binary_or_host_facts_probes_again() {
     let d = Dir::new();
-    let fake = |name: &str, text: &str| {
-        let p = d.path(name);
-        fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let boot_id = fake("boot_id", "00000000-0000-4000-8000-000000000000\n");
-    let release = fake("osrelease", "9.99.0-test\n");
     let ld_cache = d.path("ld.so.cache");
     fs::copy("/etc/ld.so.cache", &ld_cache).unwrap();
     let copy = d.path("stockade-copy");
@@ -119,20 +112,22 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
         .prefix("stockade-fcache-")
         .tempdir_in("/dev/shm")
         .unwrap();
-    // (what changed, binary, shell set-up in the namespace, environment)
+    // (what changed, binary, shell set-up in the namespace, environment);
+    // a set-up may instead exec the command itself under another program.
+    let features_under = |program: &str| format!("exec {program} \"$0\" --root \"$1\" features");
     type Case<'a> = (&'a str, PathBuf, String, Vec<(&'a str, &'a str)>);
     let cases: Vec<Case> = vec![
         ("another binary", copy.clone(), String::new(), vec![]),
         (
             "another boot",
             PathBuf::from(BIN),
-            format!("mount --bind {boot_id} /proc/sys/kernel/random/boot_id"),
+            features_under("unshare --time --boottime 86400"),
             vec![],
         ),
         (
             "another kernel release",
             PathBuf::from(BIN),
-            format!("mount --bind {release} /proc/sys/kernel/osrelease"),
+            features_under("setarch \"$(uname -m)\" --uname-2.6"),
             vec![],
         ),
         (

@@ -4,7 +4,8 @@
 //! kernel, the binary or the host's setup does.
 //!
 //! The cache is keyed by everything the document depends on that can change
-//! without the key changing otherwise: the boot (boot id, kernel release),
+//! without the key changing otherwise: the boot (when it began, the kernel's
+//! release, version and machine),
 //! the binary (inode, size, times; version and commit), who asks (euid, user
 //! namespace), and the host facts that can change at run time, observed
 //! anew on every call because each is a few cheap reads — the cgroup,
@@ -27,7 +28,7 @@ use crate::bundle::host;
 
 const FILE: &str = ".features";
 /// Bumped when the key's makeup or the file format changes.
-const FORMAT: &str = "stockade-features-cache 1";
+const FORMAT: &str = "stockade-features-cache 2";
 
 /// The features document as printed: from the cache under state root
 /// `root` while its key still matches this host and binary, else probed
@@ -54,8 +55,13 @@ pub fn current_key() -> Option<String> {
 /// What the key is made of, observed at the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observed {
-    pub boot_id: String,
-    pub kernel_release: String,
+    /// Seconds since the epoch at boot (`sys::boot_time`): reading the
+    /// boot id costs a /proc/sys lookup on every call, the clocks nothing;
+    /// what the document depends on across boots of one kernel build is
+    /// observed anyway (a false "same boot" would change nothing).
+    pub boot_time: i64,
+    /// uname's release, version and machine.
+    pub kernel: String,
     /// dev, inode, size, mtime, ctime (ns) of the running binary.
     pub binary: String,
     pub euid: u32,
@@ -84,8 +90,8 @@ impl Observed {
         );
         let tmp = std::env::temp_dir();
         Some(Observed {
-            boot_id: read("/proc/sys/kernel/random/boot_id")?.trim().to_string(),
-            kernel_release: read("/proc/sys/kernel/osrelease")?.trim().to_string(),
+            boot_time: crate::sys::boot_time()?,
+            kernel: crate::sys::kernel_identity(),
             binary: file_identity(Path::new("/proc/self/exe"))?,
             euid: crate::sys::euid(),
             uid_map: crate::sys::pseudo_file::self_uid_map()
@@ -109,21 +115,29 @@ impl Observed {
 }
 
 /// The mounts the document's host facts come from (cgroup hierarchies,
-/// resctrl, selinuxfs), as `type@mount point` in mountinfo's order:
-/// mounting or unmounting any of them changes the key (as does what
-/// `/sys/fs/cgroup` and `/sys/fs/cgroup/unified` are, which decides the
-/// cgroup layout the way libcrun decides it).
+/// resctrl, selinuxfs), as `type@mount point` (escaped as in mountinfo) in
+/// mountinfo's order: mounting or unmounting any of them changes the key
+/// (as does what `/sys/fs/cgroup` and `/sys/fs/cgroup/unified` are, which
+/// decides the cgroup layout the way libcrun decides it).
 fn watched_mounts(mountinfo: &str) -> String {
     const WATCHED: &[&str] = &["cgroup", "cgroup2", "resctrl", "selinuxfs"];
-    // Only the watched lines are parsed: a host running many containers
-    // has thousands of mounts, and this runs on every `features`.
-    mountinfo
+    // Nothing is parsed beyond the two fields, nor allocated but the
+    // answer: a host running many containers has thousands of mounts, and
+    // this runs on every `features`.
+    let mut out = String::new();
+    let watched = mountinfo
         .lines()
-        .filter(|l| crate::mountinfo::fstype(l).is_some_and(|t| WATCHED.contains(&t)))
-        .flat_map(crate::mountinfo::parse)
-        .map(|m| format!("{}@{}", m.fstype, m.mount_point.display()))
-        .collect::<Vec<_>>()
-        .join(",")
+        .filter_map(crate::mountinfo::type_and_raw_point)
+        .filter(|(t, _)| WATCHED.contains(t));
+    for (fstype, point) in watched {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(fstype);
+        out.push('@');
+        out.push_str(point);
+    }
+    out
 }
 
 fn file_identity(p: &Path) -> Option<String> {
@@ -156,8 +170,8 @@ pub fn key(o: &Observed) -> String {
             env!("CARGO_PKG_VERSION"),
             env!("STOCKADE_COMMIT")
         ),
-        format!("boot {}", o.boot_id),
-        format!("kernel {}", o.kernel_release),
+        format!("boot {}", o.boot_time),
+        format!("kernel {}", o.kernel),
         format!("binary {}", o.binary),
         format!("euid {} uid_map {}", o.euid, o.uid_map),
         format!("host {}", o.host),
@@ -238,8 +252,8 @@ mod tests {
 
     fn observed() -> Observed {
         Observed {
-            boot_id: "b1".into(),
-            kernel_release: "6.1.0".into(),
+            boot_time: 1_700_000_000,
+            kernel: "6.1.0 #1 SMP x86_64".into(),
             binary: "1:2:3:4.5:6.7".into(),
             euid: 0,
             uid_map: "0 0 4294967295\n".into(),
@@ -256,8 +270,8 @@ mod tests {
         let k = key(&base);
         assert!(!k.contains('\n'));
         let changes: Vec<fn(&mut Observed)> = vec![
-            |o| o.boot_id = "b2".into(),
-            |o| o.kernel_release = "6.1.1".into(),
+            |o| o.boot_time = 1_700_000_001,
+            |o| o.kernel = "6.1.0 #2 SMP x86_64".into(),
             |o| o.binary = "1:2:3:4.6:6.7".into(),
             |o| o.euid = 1000,
             |o| o.uid_map = "0 1000 1\n".into(),
@@ -285,7 +299,7 @@ mod tests {
         assert_eq!(
             watched_mounts(mi),
             "cgroup2@/sys/fs/cgroup/unified,cgroup@/sys/fs/cgroup/cpu,resctrl@/sys/fs/resctrl,\
-             cgroup@/sys/fs/cgroup/a b"
+             cgroup@/sys/fs/cgroup/a\\040b"
         );
         assert_eq!(watched_mounts(""), "");
     }

@@ -577,14 +577,18 @@ def ratio_stats(a, b):
     return statistics.median(pairs), statistics.median(a) / statistics.median(b)
 
 
-def ratio_interval(a, b, draws=2000):
-    """A 95 % bootstrap interval for the median of the round-by-round
-    ratios: how far the median could move from run to run with this many
-    rounds (fixed seed, so the same samples give the same interval)."""
-    pairs = round_ratios(a, b)
+def median_interval(values, draws=2000):
+    """A 95 % bootstrap interval for the median of `values` (one per round):
+    how far the median could move from run to run with this many rounds
+    (fixed seed, so the same samples give the same interval)."""
     rng = random.Random(0)
-    meds = sorted(statistics.median(rng.choices(pairs, k=len(pairs))) for _ in range(draws))
+    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(draws))
     return meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]
+
+
+def ratio_interval(a, b):
+    """median_interval of the round-by-round ratios."""
+    return median_interval(round_ratios(a, b))
 
 
 def fs_type(path):
@@ -685,6 +689,16 @@ def report(args, rts, b, times, rss, sc, ways):
         one, many = times["run + delete"], times["200 mounts: run + delete"]
         print("\n200 mounts: run + delete with 200 bind mounts / without: " + ", ".join(
             f"{x} {statistics.median(many[x]) / statistics.median(one[x]):.2f}x" for x in names))
+        # What the mounts add, round by round (both workloads ran in every
+        # round), and whether stockade's addition is larger than crun-lazy's
+        # by more than the rounds' spread.
+        added = {x: [m - o for m, o in zip(many[x], one[x])] for x in names}
+        print("200 mounts add, ms (median of the round-by-round differences): " + ", ".join(
+            f"{x} +{ms(statistics.median(added[x]))}" for x in names))
+        diff = [s - c for s, c in zip(added["stockade"], added[REF])]
+        lo, hi = median_interval(diff)
+        print(f"stockade's addition - {REF}'s, round by round: median {ms(statistics.median(diff))} ms "
+              f"(95 % interval {ms(lo)} to {ms(hi)})")
 
 
 def main():

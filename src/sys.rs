@@ -44,10 +44,10 @@ pub fn boot_time() -> Option<i64> {
         let mut t: libc::timespec = unsafe { std::mem::zeroed() };
         // SAFETY: `t` is a valid out-buffer and `clock` a clock id Linux knows.
         (unsafe { libc::clock_gettime(clock, &mut t) } == 0)
-            .then(|| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128)
+            .then(|| t.tv_sec as i64 * 1_000_000_000 + t.tv_nsec as i64)
     };
     let boot_ns = now(libc::CLOCK_REALTIME)? - now(libc::CLOCK_BOOTTIME)?;
-    Some((boot_ns + 500_000_000).div_euclid(1_000_000_000) as i64)
+    Some((boot_ns + 500_000_000).div_euclid(1_000_000_000))
 }
 
 /// Not Linux: not known here (nothing per boot is cached).

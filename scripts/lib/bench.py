@@ -577,27 +577,35 @@ def ratio_stats(a, b):
     return statistics.median(pairs), statistics.median(a) / statistics.median(b)
 
 
-def median_interval(values, draws=2000):
-    """A 95 % bootstrap interval for the median of `values` (one per round):
-    how far the median could move from run to run with this many rounds
-    (fixed seed, so the same samples give the same interval)."""
+def bootstrap_interval(statistic, draws=2000):
+    """A 95 % bootstrap interval: `statistic(rng)` computed on `draws`
+    resamplings (fixed seed, so the same samples give the same interval)."""
     rng = random.Random(0)
-    meds = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(draws))
-    return meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]
+    values = sorted(statistic(rng) for _ in range(draws))
+    return values[int(0.025 * draws)], values[int(0.975 * draws) - 1]
 
 
-def slope_difference(lo, hi, span, draws=2000):
+def resampled_median(rng, values):
+    return statistics.median(rng.choices(values, k=len(values)))
+
+
+def median_interval(values):
+    """A 95 % bootstrap interval for the median of `values` (one per round):
+    how far the median could move from run to run with this many rounds."""
+    return bootstrap_interval(lambda rng: resampled_median(rng, values))
+
+
+def slope_difference(lo, hi, span):
     """How much more stockade's time grows than crun-lazy's per step of N,
     from the round-by-round differences between the two at the lowest and
     the highest N (the runtimes take turns within a round), with a 95 %
     bootstrap interval: (point, low, high)."""
     d_lo = [s - c for s, c in zip(lo["stockade"], lo[REF])]
     d_hi = [s - c for s, c in zip(hi["stockade"], hi[REF])]
-    rng = random.Random(0)
-    boot = sorted(statistics.median(rng.choices(d_hi, k=len(d_hi))) -
-                  statistics.median(rng.choices(d_lo, k=len(d_lo))) for _ in range(draws))
+    low, high = bootstrap_interval(
+        lambda rng: resampled_median(rng, d_hi) - resampled_median(rng, d_lo))
     point = statistics.median(d_hi) - statistics.median(d_lo)
-    return point / span, boot[int(0.025 * draws)] / span, boot[int(0.975 * draws) - 1] / span
+    return point / span, low / span, high / span
 
 
 def ratio_interval(a, b):

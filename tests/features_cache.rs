@@ -3,9 +3,9 @@
 //! only while nothing it depends on has changed. Each test plants a marker
 //! in the cached document (keeping its key): the marker showing up proves
 //! the cache was used; a real change (another binary, another boot time
-//! (a time namespace) or kernel release (the UNAME26 personality), systemd appearing, a cgroup or loader change, another
-//! temporary directory), made in a private mount namespace so the host is
-//! untouched, must make the marker disappear and give exactly what a
+//! (a time namespace), another kernel release (the UNAME26 personality),
+//! systemd appearing, a cgroup or loader change, another temporary
+//! directory), made in a private mount namespace so the host is untouched, must make the marker disappear and give exactly what a
 //! state root without a cache gives under the same conditions.
 
 mod common;
@@ -60,10 +60,17 @@ impl Dir {
     }
 }
 
-/// `BIN --root ROOT features`, optionally inside `unshare -m` after `setup`
-/// (shell commands) and with extra environment.
-fn features_with(bin: &Path, root: &Path, setup: &str, env: &[(&str, &str)]) -> String {
-    let script = format!("set -e\n{setup}\nexec \"$0\" --root \"$1\" features");
+/// `BIN --root ROOT features`, inside `unshare -m` after `setup` (shell
+/// commands), run by `wrapper` (a command line to run it under, or empty)
+/// and with extra environment.
+fn features_with(
+    bin: &Path,
+    root: &Path,
+    setup: &str,
+    wrapper: &str,
+    env: &[(&str, &str)],
+) -> String {
+    let script = format!("set -e\n{setup}\nexec {wrapper} \"$0\" --root \"$1\" features");
     let mut c = Command::new("unshare");
     c.args(["-m", "--propagation", "private", "sh", "-c", &script])
         .arg(bin)
@@ -78,7 +85,7 @@ fn features_with(bin: &Path, root: &Path, setup: &str, env: &[(&str, &str)]) -> 
 }
 
 fn features(root: &Path) -> String {
-    features_with(Path::new(BIN), root, "", &[])
+    features_with(Path::new(BIN), root, "", "", &[])
 }
 
 #[test]
@@ -112,50 +119,54 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
         .prefix("stockade-fcache-")
         .tempdir_in("/dev/shm")
         .unwrap();
-    // (what changed, binary, shell set-up in the namespace, environment);
-    // a set-up may instead exec the command itself under another program.
-    let features_under = |program: &str| format!("exec {program} \"$0\" --root \"$1\" features");
-    type Case<'a> = (&'a str, PathBuf, String, Vec<(&'a str, &'a str)>);
+    // (what changed, binary, shell set-up in the namespace, wrapper, environment)
+    type Case<'a> = (&'a str, PathBuf, String, &'a str, Vec<(&'a str, &'a str)>);
     let cases: Vec<Case> = vec![
-        ("another binary", copy.clone(), String::new(), vec![]),
+        ("another binary", copy.clone(), String::new(), "", vec![]),
         (
             "another boot",
             PathBuf::from(BIN),
-            features_under("unshare --time --boottime 86400"),
+            String::new(),
+            "unshare --time --boottime 86400",
             vec![],
         ),
         (
             "another kernel release",
             PathBuf::from(BIN),
-            features_under("setarch \"$(uname -m)\" --uname-2.6"),
+            String::new(),
+            "setarch --uname-2.6",
             vec![],
         ),
         (
             "systemd as init",
             PathBuf::from(BIN),
             "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system".into(),
+            "",
             vec![],
         ),
         (
             "another cgroup layout",
             PathBuf::from(BIN),
             "mount -t tmpfs tmpfs /sys/fs/cgroup".into(),
+            "",
             vec![],
         ),
         (
             "another loader cache",
             PathBuf::from(BIN),
             format!("mount --bind {} /etc/ld.so.cache", ld_cache.display()),
+            "",
             vec![],
         ),
         (
             "another temporary directory",
             PathBuf::from(BIN),
             String::new(),
+            "",
             vec![("TMPDIR", shm_tmp.path().to_str().unwrap())],
         ),
     ];
-    for (what, bin, setup, env) in &cases {
+    for (what, bin, setup, wrapper, env) in &cases {
         let root = d.root();
         let _ = fs::remove_dir_all(&root);
         features(&root);
@@ -164,18 +175,18 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
             features(&root).contains(MARKER),
             "{what}: cache not used before the change"
         );
-        let after = features_with(bin, &root, setup, env);
+        let after = features_with(bin, &root, setup, wrapper, env);
         assert!(
             !after.contains(MARKER),
             "{what}: the stale document was served"
         );
         let fresh_root = d.path("fresh");
         let _ = fs::remove_dir_all(&fresh_root);
-        let fresh = features_with(bin, &fresh_root, setup, env);
+        let fresh = features_with(bin, &fresh_root, setup, wrapper, env);
         assert_eq!(after, fresh, "{what}: not what probing gives");
         // and the new answer is cached for the new conditions
         d.plant_marker();
-        let again = features_with(bin, &root, setup, env);
+        let again = features_with(bin, &root, setup, wrapper, env);
         assert!(
             again.contains(MARKER),
             "{what}: the new answer was not cached"
@@ -184,12 +195,12 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
     // A binary rewritten in place (same inode, as `cp` over it does).
     let root = d.root();
     let _ = fs::remove_dir_all(&root);
-    features_with(&copy, &root, "", &[]);
+    features_with(&copy, &root, "", "", &[]);
     d.plant_marker();
-    assert!(features_with(&copy, &root, "", &[]).contains(MARKER));
+    assert!(features_with(&copy, &root, "", "", &[]).contains(MARKER));
     let bytes = fs::read(&copy).unwrap();
     fs::write(&copy, bytes).unwrap();
-    let after = features_with(&copy, &root, "", &[]);
+    let after = features_with(&copy, &root, "", "", &[]);
     assert!(
         !after.contains(MARKER),
         "a rewritten binary was served the old document"

@@ -1,20 +1,9 @@
 //! What `/proc/PID/stat` says about a process, for telling a container's
 //! process from a later one that was given the same pid.
 
-/// The line `/proc/PID/stat` holds, in one read (the file reports no
-/// size, so a read to the end would grow its buffer from 32 bytes up).
+/// The line `/proc/PID/stat` holds.
 pub fn read(pid: i32) -> Option<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
-    let mut buf = vec![0u8; 4096];
-    let n = f.read(&mut buf).ok()?;
-    if n == buf.len() {
-        // Not the whole line after all: read the rest.
-        f.read_to_end(&mut buf).ok()?;
-    } else {
-        buf.truncate(n);
-    }
-    String::from_utf8(buf).ok()
+    crate::sys::pseudo_file::read_record(format!("/proc/{pid}/stat")).ok()
 }
 
 /// Whether process `pid` is still the one that started at `start_time`

@@ -132,7 +132,7 @@ fn is_paused(cgroup_path: &str, unified: bool) -> std::io::Result<bool> {
             "FROZEN",
         )
     };
-    match std::fs::read_to_string(&file) {
+    match crate::sys::pseudo_file::read_record(&file) {
         Ok(text) => Ok(text.contains(frozen)),
         // A v1 freezer that is not mounted (a tmpfs directory in its
         // place) cannot have paused anything.

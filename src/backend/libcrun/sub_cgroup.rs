@@ -103,7 +103,7 @@ pub fn v1_dirs(proc_cgroup: &str, sub: &str) -> Vec<PathBuf> {
 /// libcrun skips a v1 hierarchy where the sub-cgroup is missing and leaves
 /// the process in the container's own cgroup there: refuse that instead.
 pub fn check_exists_v1(init_pid: i32, sub: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(format!("/proc/{init_pid}/cgroup"))
+    let text = crate::sys::pseudo_file::read(format!("/proc/{init_pid}/cgroup"))
         .map_err(|e| format!("--cgroup `{sub}`: cannot read the container's cgroups: {e}"))?;
     match v1_dirs(&text, sub).into_iter().find(|d| !d.is_dir()) {
         Some(d) => Err(format!(

@@ -9,14 +9,21 @@ pub fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// The running kernel as uname(2) names it: release, version (build
-/// number and date) and machine.
-pub fn kernel_identity() -> String {
+/// The running kernel as uname(2) names it.
+pub struct Uname {
+    pub release: String,
+    /// Build number and date.
+    pub version: String,
+    pub machine: String,
+}
+
+/// uname(2), if it answers.
+pub fn uname() -> Option<Uname> {
     // SAFETY: zero is a valid value for every field of struct utsname.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `u` is a valid out-buffer; uname only fails on a bad pointer.
     if unsafe { libc::uname(&mut u) } != 0 {
-        return String::new();
+        return None;
     }
     let field = |f: &[libc::c_char]| {
         let bytes: Vec<u8> = f
@@ -26,12 +33,11 @@ pub fn kernel_identity() -> String {
             .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    format!(
-        "{} {} {}",
-        field(&u.release),
-        field(&u.version),
-        field(&u.machine)
-    )
+    Some(Uname {
+        release: field(&u.release),
+        version: field(&u.version),
+        machine: field(&u.machine),
+    })
 }
 
 /// When this boot began, in whole seconds of wall-clock time: the real-time

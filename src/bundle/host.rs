@@ -169,7 +169,7 @@ pub fn probe(needs: Needs) -> HostFacts {
         facts.selinux = selinux_enabled();
     }
     if needs.kernel {
-        facts.kernel = read("/proc/sys/kernel/osrelease").and_then(|r| kernel_version(&r));
+        facts.kernel = crate::sys::uname().and_then(|u| kernel_version(&u.release));
     }
     if needs.numa {
         facts.numa_nodes_online =

@@ -91,7 +91,9 @@ impl Observed {
         let tmp = std::env::temp_dir();
         Some(Observed {
             boot_time: crate::sys::boot_time()?,
-            kernel: crate::sys::kernel_identity(),
+            kernel: crate::sys::uname()
+                .map(|u| format!("{} {} {}", u.release, u.version, u.machine))
+                .unwrap_or_default(),
             binary: file_identity(Path::new("/proc/self/exe"))?,
             euid: crate::sys::euid(),
             uid_map: crate::sys::pseudo_file::self_uid_map()

@@ -21,6 +21,7 @@ import statistics
 import sys
 import threading
 import time
+from typing import NamedTuple
 
 REF = "crun-lazy"  # the runtime the issue's targets are stated against
 
@@ -41,7 +42,7 @@ class Runtime:
         self.scale_ids = []
 
     def call(self, *args, root=None, check=True, capture=False):
-        """Run one command of this runtime: (ns, peak RSS KiB or 0, stdout)."""
+        """Run one command of this runtime."""
         argv = [self.path, "--root", root or self.root, *args]
         if RSS.on:
             rss_file = os.path.join(RSS.dir, f"rss-{threading.get_ident()}")
@@ -64,7 +65,7 @@ class Runtime:
                     break
                 out += chunk
             os.close(r)
-        _, status, _ = os.wait4(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         ns = time.perf_counter_ns() - t0
         code = os.waitstatus_to_exitcode(status)
         rss = 0
@@ -77,7 +78,17 @@ class Runtime:
             with open(self.err.name, "rb") as f:
                 tail = f.read()[-600:].decode(errors="replace").strip()
             raise Failed(f"{self.name}: `{' '.join(args)}` exited with {code}; stderr ends:\n{tail}")
-        return ns, rss, out
+        # The kernel splits a task's exact run time into user and system
+        # by tick samples, so the sum is exact though each part is not.
+        cpu = round((usage.ru_utime + usage.ru_stime) * 1e9)
+        return Call(ns, rss, out, cpu)
+
+
+class Call(NamedTuple):
+    ns: int  # spawn to reaped exit
+    rss: int  # peak RSS, KiB, or 0 outside the RSS rounds
+    out: bytes  # stdout, if captured
+    cpu: int  # ns on a CPU: the runtime and every child it reaped
 
 
 class RSS:
@@ -159,10 +170,10 @@ def wait_stopped(rt, cid):
     total, rss = 0, 0
     deadline = time.monotonic() + 30
     while True:
-        ns, m, out = rt.call("state", cid, capture=True)
-        total += ns
-        rss = max(rss, m)
-        if json.loads(out)["status"] == "stopped":
+        c = rt.call("state", cid, capture=True)
+        total += c.ns
+        rss = max(rss, c.rss)
+        if json.loads(c.out)["status"] == "stopped":
             return total, rss
         if time.monotonic() > deadline:
             raise Failed(f"{rt.name}: {cid} never stopped")
@@ -175,11 +186,11 @@ def run_delete(rt, bundle, prime=True):
     cid = new_id("run")
     if prime:
         CgroupLock.prime()
-    a, ra, _ = rt.call("run", "--bundle", bundle, cid)
+    a = rt.call("run", "--bundle", bundle, cid)
     # A foreground run removes the container itself; the delete is what
     # podman/containerd send anyway (and may find nothing to do).
-    b, rb, _ = rt.call("delete", "--force", cid, check=False)
-    return a + b, max(ra, rb)
+    b = rt.call("delete", "--force", cid, check=False)
+    return a.ns + b.ns, max(a.rss, b.rss)
 
 
 def lifecycle(rt, b):
@@ -187,20 +198,20 @@ def lifecycle(rt, b):
     t, rss = 0, 0
     CgroupLock.prime()
     for args in (("create", "--bundle", b.true, cid), ("start", cid)):
-        ns, m, _ = rt.call(*args)
-        t, rss = t + ns, max(rss, m)
+        c = rt.call(*args)
+        t, rss = t + c.ns, max(rss, c.rss)
     ns, m = wait_stopped(rt, cid)
     t, rss = t + ns, max(rss, m)
-    ns, m, _ = rt.call("delete", cid)
-    return t + ns, max(rss, m)
+    c = rt.call("delete", cid)
+    return t + c.ns, max(rss, c.rss)
 
 
 def one_call(*args):
     def w(rt, b):
         if args[0] == "exec":
             CgroupLock.prime()
-        ns, m, _ = rt.call(*[b.persistent if a == "{P}" else a for a in args])
-        return ns, m
+        c = rt.call(*[b.persistent if a == "{P}" else a for a in args])
+        return c.ns, c.rss
 
     return w
 
@@ -209,8 +220,8 @@ def delete_stopped(rt, b):
     cid = new_id("del")
     rt.call("run", "--detach", "--bundle", b.true, cid)
     wait_stopped(rt, cid)
-    ns, m, _ = rt.call("delete", cid)
-    return ns, m
+    c = rt.call("delete", cid)
+    return c.ns, c.rss
 
 
 def delete_created(rt, b):
@@ -218,8 +229,8 @@ def delete_created(rt, b):
     init is killed and its cgroup removed while it is still exiting."""
     cid = new_id("delf")
     rt.call("create", "--bundle", b.podman, cid)
-    ns, m, _ = rt.call("delete", "--force", cid)
-    return ns, m
+    c = rt.call("delete", "--force", cid)
+    return c.ns, c.rss
 
 
 def spec(rt, b):
@@ -229,8 +240,8 @@ def spec(rt, b):
         os.unlink(os.path.join(d, "config.json"))
     except FileNotFoundError:
         pass
-    ns, m, _ = rt.call("spec", "--bundle", d)
-    return ns, m
+    c = rt.call("spec", "--bundle", d)
+    return c.ns, c.rss
 
 
 def sequential(n):
@@ -507,7 +518,13 @@ def scale(rts, b, steps, rounds):
     1), half the rounds each way: measured only on the way up, whatever
     drifts over the minutes of the climb (every runtime's containers running
     system-wide, the kernel's caches) reads as growth with N. The samples of
-    both ways are pooled; the report also gives each way's slope."""
+    both ways are pooled; the report also gives each way's slope.
+
+    Besides the wall time, each call's CPU time is kept ("list cpu", ...):
+    on this VM a create's wall time strays by milliseconds between calls
+    (vCPU wake-ups, the previous container's teardown), more than 500
+    containers can add, while the CPU time it costs strays by tens of
+    microseconds."""
     ways = {}  # (op, n, "up" | "down") -> runtime -> [ns]
     visits = [(n, "up") for n in steps] + [(n, "down") for n in steps[-2::-1]]
     for n, way in visits:
@@ -518,14 +535,18 @@ def scale(rts, b, steps, rounds):
             for rt in round_order(rts, i):
                 r = rt.scale_root
 
-                def take(op, call):
-                    ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(call[0])
+                def take(op, ns):
+                    ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(ns)
 
-                take("list", rt.call("list", root=r))
-                take("state", rt.call("state", rt.scale_ids[0], root=r))
+                for op, args in (("list", ("list",)), ("state", ("state", rt.scale_ids[0]))):
+                    c = rt.call(*args, root=r)
+                    take(op, c.ns)
+                    take(op + " cpu", c.cpu)
                 cid = new_id("screate")
                 CgroupLock.prime()
-                take("create", rt.call("create", "--bundle", b.sleep, cid, root=r))
+                c = rt.call("create", "--bundle", b.sleep, cid, root=r)
+                take("create", c.ns)
+                take("create cpu", c.cpu + init_cpu(rt, cid, r))
                 rt.call("delete", "--force", cid, root=r)
         print(f"bench: scale step {n} ({way}) done", file=sys.stderr)
     res = {}  # (op, n) -> runtime -> [ns], both ways pooled
@@ -533,6 +554,15 @@ def scale(rts, b, steps, rounds):
         for name, ns in by_rt.items():
             res.setdefault((op, n), {}).setdefault(name, []).extend(ns)
     return res, ways
+
+
+def init_cpu(rt, cid, root):
+    """ns the created container's init has been on a CPU: the part of
+    `create` done in the container (mounts, pivot_root, seccomp), which has
+    not exited, so wait4 of the runtime does not count it."""
+    pid = json.loads(rt.call("state", cid, root=root, capture=True).out)["pid"]
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
 
 
 def resize(rts, b, n):
@@ -554,7 +584,7 @@ def cleanup(rts):
             if not os.path.isdir(root):
                 continue
             try:
-                _, _, out = rt.call("list", "--quiet", root=root, capture=True, check=False)
+                out = rt.call("list", "--quiet", root=root, capture=True, check=False).out
                 ids = set(ids) | set(out.decode().split())
             except OSError:
                 pass
@@ -695,13 +725,21 @@ def report(args, rts, b, times, rss, sc, ways):
                 print(f"| {op} | per container, {way} | " + " | ".join(
                     f"{(statistics.median(hi[x]) - statistics.median(lo[x])) / span / 1000:.1f} us"
                     for x in names) + " |")
+            cpu_first, cpu_last = sc[(op + " cpu", steps[0])], sc[(op + " cpu", steps[-1])]
+            print(f"| {op} | CPU ms at N={steps[0]} / N={steps[-1]} | " + " | ".join(
+                f"{ms(statistics.median(cpu_first[x]))} / {ms(statistics.median(cpu_last[x]))}"
+                for x in names) + " |")
             if span:
-                growth_gaps.append((op, *slope_difference(first, last, span)))
+                growth_gaps.append((op, slope_difference(first, last, span),
+                                    slope_difference(cpu_first, cpu_last, span)))
         if growth_gaps:
             print(f"\nstockade's growth less {REF}'s, per container, from the round-by-round "
-                  f"differences between the two at N={steps[0]} and at N={steps[-1]}:")
-        for op, point, lo, hi in growth_gaps:
-            print(f"- {op}: {point / 1000:+.1f} us (95 % interval {lo / 1000:+.1f} to {hi / 1000:+.1f})")
+                  f"differences between the two at N={steps[0]} and at N={steps[-1]}, in wall "
+                  f"time and in CPU time (create's CPU time includes the container init's):")
+        for op, wall, cpu in growth_gaps:
+            print(f"- {op}: " + ", ".join(
+                f"{kind} {point / 1000:+.2f} us (95 % interval {lo / 1000:+.2f} to {hi / 1000:+.2f})"
+                for kind, (point, lo, hi) in (("wall", wall), ("CPU", cpu))))
     # The issue's targets, against crun-lazy: every workload at or below
     # 1.00x, the verbs that never enter a container at or below 0.70x, peak
     # RSS at most 1 MiB above.

@@ -521,10 +521,12 @@ def scale(rts, b, steps, rounds):
     both ways are pooled; the report also gives each way's slope.
 
     Besides the wall time, each call's CPU time is kept ("list cpu", ...):
-    on this VM a create's wall time strays by milliseconds between calls
-    (vCPU wake-ups, the previous container's teardown), more than 500
-    containers can add, while the CPU time it costs strays by tens of
-    microseconds."""
+    it leaves out the waits (for a CPU, for a cgroup lock held by the
+    kernel's teardown of an earlier container), so growth that is waiting
+    and growth that is work can be told apart. Both stray here: a create
+    with 500 containers running per runtime spans about 2 ms between its
+    first and third quartiles in either, so telling the growth per container
+    to within a microsecond takes hundreds of rounds (--scale-rounds)."""
     ways = {}  # (op, n, "up" | "down") -> runtime -> [ns]
     visits = [(n, "up") for n in steps] + [(n, "down") for n in steps[-2::-1]]
     for n, way in visits:

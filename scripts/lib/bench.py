@@ -535,27 +535,30 @@ def scale(rts, b, steps, rounds):
         resize(rts, b, n)
         for i in range(count):
             for rt in round_order(rts, i):
-                r = rt.scale_root
-
-                def take(op, ns):
+                for op, ns in scale_samples(rt, b):
                     ways.setdefault((op, n, way), {}).setdefault(rt.name, []).append(ns)
-
-                for op, args in (("list", ("list",)), ("state", ("state", rt.scale_ids[0]))):
-                    c = rt.call(*args, root=r)
-                    take(op, c.ns)
-                    take(op + " cpu", c.cpu)
-                cid = new_id("screate")
-                CgroupLock.prime()
-                c = rt.call("create", "--bundle", b.sleep, cid, root=r)
-                take("create", c.ns)
-                take("create cpu", c.cpu + init_cpu(rt, cid, r))
-                rt.call("delete", "--force", cid, root=r)
         print(f"bench: scale step {n} ({way}) done", file=sys.stderr)
     res = {}  # (op, n) -> runtime -> [ns], both ways pooled
     for (op, n, _), by_rt in ways.items():
         for name, ns in by_rt.items():
             res.setdefault((op, n), {}).setdefault(name, []).extend(ns)
     return res, ways
+
+
+def scale_samples(rt, b):
+    """One runtime's samples of one round at the current step, as (op, ns):
+    list, state and create, each in wall and in CPU time."""
+    r = rt.scale_root
+    out = []
+    for op, args in (("list", ("list",)), ("state", ("state", rt.scale_ids[0]))):
+        c = rt.call(*args, root=r)
+        out += [(op, c.ns), (op + " cpu", c.cpu)]
+    cid = new_id("screate")
+    CgroupLock.prime()
+    c = rt.call("create", "--bundle", b.sleep, cid, root=r)
+    out += [("create", c.ns), ("create cpu", c.cpu + init_cpu(rt, cid, r))]
+    rt.call("delete", "--force", cid, root=r)
+    return out
 
 
 def init_cpu(rt, cid, root):
@@ -628,10 +631,10 @@ def median_interval(values):
 
 
 def slope_difference(lo, hi, span):
-    """How much more stockade's time grows than crun-lazy's per step of N,
-    from the round-by-round differences between the two at the lowest and
-    the highest N (the runtimes take turns within a round), with a 95 %
-    bootstrap interval: (point, low, high)."""
+    """How much more stockade's time (wall or CPU) grows than crun-lazy's
+    per step of N, from the round-by-round differences between the two at
+    the lowest and the highest N (the runtimes take turns within a round),
+    with a 95 % bootstrap interval: (point, low, high)."""
     d_lo = [s - c for s, c in zip(lo["stockade"], lo[REF])]
     d_hi = [s - c for s, c in zip(hi["stockade"], hi[REF])]
     low, high = bootstrap_interval(

@@ -5,8 +5,9 @@
 //! the cache was used; a real change (another binary, another boot time
 //! (a time namespace), another kernel release (the UNAME26 personality),
 //! systemd appearing, a cgroup or loader change, another temporary
-//! directory), made in a private mount namespace so the host is untouched, must make the marker disappear and give exactly what a
-//! state root without a cache gives under the same conditions.
+//! directory), made in a private mount namespace so the host is untouched,
+//! must make the marker disappear and give exactly what a state root
+//! without a cache gives under the same conditions.
 
 mod common;
 
@@ -60,22 +61,35 @@ impl Dir {
     }
 }
 
-/// `BIN --root ROOT features`, inside `unshare -m` after `setup` (shell
-/// commands), run by `wrapper` (a command line to run it under, or empty)
-/// and with extra environment.
-fn features_with(
-    bin: &Path,
-    root: &Path,
-    setup: &str,
-    wrapper: &str,
-    env: &[(&str, &str)],
-) -> String {
+/// How `features` is run: which binary, after which shell commands in a
+/// private mount namespace, under which program, with which environment.
+#[derive(Default)]
+struct Under<'a> {
+    bin: PathBuf,
+    setup: String,
+    /// A command line to run the binary under, or empty.
+    wrapper: &'a str,
+    env: Vec<(&'a str, &'a str)>,
+}
+
+impl Under<'_> {
+    fn binary(bin: &Path) -> Self {
+        Under {
+            bin: bin.to_path_buf(),
+            ..Default::default()
+        }
+    }
+}
+
+/// `BIN --root ROOT features` inside `unshare -m`, as `u` says.
+fn features_with(root: &Path, u: &Under) -> String {
+    let (setup, wrapper) = (&u.setup, u.wrapper);
     let script = format!("set -e\n{setup}\nexec {wrapper} \"$0\" --root \"$1\" features");
     let mut c = Command::new("unshare");
     c.args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .arg(bin)
+        .arg(&u.bin)
         .arg(root);
-    for (k, v) in env {
+    for (k, v) in &u.env {
         c.env(k, v);
     }
     let out = c.output().unwrap();
@@ -85,7 +99,7 @@ fn features_with(
 }
 
 fn features(root: &Path) -> String {
-    features_with(Path::new(BIN), root, "", "", &[])
+    features_with(root, &Under::binary(Path::new(BIN)))
 }
 
 #[test]
@@ -119,54 +133,53 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
         .prefix("stockade-fcache-")
         .tempdir_in("/dev/shm")
         .unwrap();
-    // (what changed, binary, shell set-up in the namespace, wrapper, environment)
-    type Case<'a> = (&'a str, PathBuf, String, &'a str, Vec<(&'a str, &'a str)>);
-    let cases: Vec<Case> = vec![
-        ("another binary", copy.clone(), String::new(), "", vec![]),
+    let bin = || Under::binary(Path::new(BIN));
+    let cases = [
+        ("another binary", Under::binary(&copy)),
         (
             "another boot",
-            PathBuf::from(BIN),
-            String::new(),
-            "unshare --time --boottime 86400",
-            vec![],
+            Under {
+                wrapper: "unshare --time --boottime 86400",
+                ..bin()
+            },
         ),
         (
             "another kernel release",
-            PathBuf::from(BIN),
-            String::new(),
-            "setarch --uname-2.6",
-            vec![],
+            Under {
+                wrapper: "setarch --uname-2.6",
+                ..bin()
+            },
         ),
         (
             "systemd as init",
-            PathBuf::from(BIN),
-            "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system".into(),
-            "",
-            vec![],
+            Under {
+                setup: "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system".into(),
+                ..bin()
+            },
         ),
         (
             "another cgroup layout",
-            PathBuf::from(BIN),
-            "mount -t tmpfs tmpfs /sys/fs/cgroup".into(),
-            "",
-            vec![],
+            Under {
+                setup: "mount -t tmpfs tmpfs /sys/fs/cgroup".into(),
+                ..bin()
+            },
         ),
         (
             "another loader cache",
-            PathBuf::from(BIN),
-            format!("mount --bind {} /etc/ld.so.cache", ld_cache.display()),
-            "",
-            vec![],
+            Under {
+                setup: format!("mount --bind {} /etc/ld.so.cache", ld_cache.display()),
+                ..bin()
+            },
         ),
         (
             "another temporary directory",
-            PathBuf::from(BIN),
-            String::new(),
-            "",
-            vec![("TMPDIR", shm_tmp.path().to_str().unwrap())],
+            Under {
+                env: vec![("TMPDIR", shm_tmp.path().to_str().unwrap())],
+                ..bin()
+            },
         ),
     ];
-    for (what, bin, setup, wrapper, env) in &cases {
+    for (what, under) in &cases {
         let root = d.root();
         let _ = fs::remove_dir_all(&root);
         features(&root);
@@ -175,18 +188,18 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
             features(&root).contains(MARKER),
             "{what}: cache not used before the change"
         );
-        let after = features_with(bin, &root, setup, wrapper, env);
+        let after = features_with(&root, under);
         assert!(
             !after.contains(MARKER),
             "{what}: the stale document was served"
         );
         let fresh_root = d.path("fresh");
         let _ = fs::remove_dir_all(&fresh_root);
-        let fresh = features_with(bin, &fresh_root, setup, wrapper, env);
+        let fresh = features_with(&fresh_root, under);
         assert_eq!(after, fresh, "{what}: not what probing gives");
         // and the new answer is cached for the new conditions
         d.plant_marker();
-        let again = features_with(bin, &root, setup, wrapper, env);
+        let again = features_with(&root, under);
         assert!(
             again.contains(MARKER),
             "{what}: the new answer was not cached"
@@ -195,12 +208,13 @@ fn a_change_of_kernel_binary_or_host_facts_probes_again() {
     // A binary rewritten in place (same inode, as `cp` over it does).
     let root = d.root();
     let _ = fs::remove_dir_all(&root);
-    features_with(&copy, &root, "", "", &[]);
+    let rewritten = Under::binary(&copy);
+    features_with(&root, &rewritten);
     d.plant_marker();
-    assert!(features_with(&copy, &root, "", "", &[]).contains(MARKER));
+    assert!(features_with(&root, &rewritten).contains(MARKER));
     let bytes = fs::read(&copy).unwrap();
     fs::write(&copy, bytes).unwrap();
-    let after = features_with(&copy, &root, "", "", &[]);
+    let after = features_with(&root, &rewritten);
     assert!(
         !after.contains(MARKER),
         "a rewritten binary was served the old document"
